@@ -1,0 +1,43 @@
+# claimrec: `make run` runs the pipeline, `make test` the tests, `make bench` the benchmarks.
+# Each creates .venv and installs the locked dependencies first, on a fresh machine too.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export PREFECT_TASKS_DEFAULT_NO_CACHE ?= true
+export GX_ANALYTICS_ENABLED ?= False
+export TQDM_DISABLE ?= 1
+
+.PHONY: help install run test bench lint lock clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $@
+
+install: $(STAMP)  ## create .venv and install the locked dependencies
+
+run: $(STAMP)  ## run the Prefect pipeline flow on claims/: writes claimrec.duckdb and reports/
+	$(PY) flows/pipeline.py
+
+test: $(STAMP)  ## run the whole test suite
+	$(PY) -m pytest
+
+bench: $(STAMP)  ## run the benchmarks and print the ratios they measure
+	$(PY) -m claimrec.bench
+
+lock:  ## re-resolve the dependencies and rewrite requirements.lock
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet -e '.[test]'
+	( echo "# Exact versions installed by 'make'. Regenerate with 'make lock' after changing pyproject.toml."; \
+	  .venv-lock/bin/pip freeze --exclude-editable | grep -v '^claimrec' ) > requirements.lock
+	rm -rf .venv-lock
+
+clean:  ## remove the virtual environment and generated files
+	rm -rf $(VENV) .pytest_cache claimrec.duckdb

@@ -1,0 +1,66 @@
+"""Every exception claimrec raises. The CLI turns them into `Error: ...` and an exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ClaimrecError(Exception):
+    """Base class of claimrec's own errors."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem found in an input file: where it is, which claim, which field, what is wrong."""
+
+    file: str
+    line: int
+    claim_id: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        parts = [f"{self.file}:{self.line}"]
+        if self.claim_id:
+            parts.append(f"claim {self.claim_id}")
+        if self.field:
+            parts.append(self.field)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+class InputError(ClaimrecError):
+    """The claim files have problems; all of them are listed, nothing was written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        count = len(self.problems)
+        lines = [str(p) for p in self.problems]
+        summary = f"{count} problem{'s' if count != 1 else ''} in the claim files; nothing was written"
+        super().__init__("\n".join(lines + [summary]))
+
+
+class ValidationFailed(ClaimrecError):
+    """A Great Expectations expectation failed; the run stopped before any write."""
+
+    def __init__(self, failures: list[str]):
+        self.failures = failures
+        super().__init__(
+            "\n".join(failures + [f"{len(failures)} expectation(s) failed; nothing was written"])
+        )
+
+
+class StoreError(ClaimrecError):
+    """The database could not be written or read."""
+
+
+class StageFailed(ClaimrecError):
+    """A pipeline stage failed; wraps the cause with the stage's name."""
+
+    def __init__(self, stage: str, cause: BaseException):
+        self.stage = stage
+        self.cause = cause
+        self.exit_code = getattr(cause, "exit_code", 1)
+        super().__init__(f"stage {stage} failed: {cause}")

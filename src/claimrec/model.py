@@ -1,0 +1,202 @@
+"""The data model: typed, immutable records for everything read from `claims/`. No I/O here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+SOURCE_TYPES = (
+    "belligerent_official",
+    "ngo",
+    "monitor",
+    "observer_estimate",
+    "media",
+    "encyclopedia",
+    "scholar",
+    "international_org",
+)
+"""The kinds of source a figure can be attributed to."""
+
+DIMENSIONS = ("metric", "side", "category")
+"""The taxonomy hierarchies a claim is placed in."""
+
+QUALIFIER_INPUTS = ("value", "range", "none")
+"""What a qualifier expects of a claim: one number, a low and a high, or no number at all."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """A text that claims quote from, kept in the repository."""
+
+    document_id: str
+    title: str
+    path: str
+    origin: str
+    licence: str
+    language: str
+    sha256: str
+    text: str = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Whoever a figure is attributed to."""
+
+    source_id: str
+    name: str
+    type: str
+    affiliation: str | None
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit of measure; `integer` units only take whole numbers."""
+
+    unit: str
+    integer: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of a taxonomy hierarchy (metric, side or category)."""
+
+    dimension: str
+    node_id: str
+    parent_id: str | None
+    depth: int
+    description: str
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Qualifier:
+    """How a claim's wording becomes an interval: a row of `claims/qualifiers.yaml`."""
+
+    qualifier: str
+    description: str
+    input: str
+    low_factor: float | None
+    low_fixed: float | None
+    low_exclusive: bool
+    high_factor: float | None
+    high_fixed: float | None
+    high_exclusive: bool
+    high_open: bool
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One figure from one source about one quantity, with the quote it came from."""
+
+    claim_id: str
+    source_id: str
+    document_id: str
+    section: str | None
+    quote: str
+    metric: str
+    side: str
+    category: str
+    subject: str | None
+    period_start: dt.date
+    period_end: dt.date
+    as_of: dt.date | None
+    qualifier: str
+    value: float | None
+    stated_low: float | None
+    stated_high: float | None
+    notes: str | None
+    file: str
+    line: int
+
+
+CLAIM_SCHEMA = {
+    "claim_id": pl.String,
+    "source_id": pl.String,
+    "document_id": pl.String,
+    "section": pl.String,
+    "quote": pl.String,
+    "metric": pl.String,
+    "side": pl.String,
+    "category": pl.String,
+    "subject": pl.String,
+    "period_start": pl.Date,
+    "period_end": pl.Date,
+    "as_of": pl.Date,
+    "qualifier": pl.String,
+    "value": pl.Float64,
+    "stated_low": pl.Float64,
+    "stated_high": pl.Float64,
+    "notes": pl.String,
+    "file": pl.String,
+    "line": pl.Int32,
+}
+"""Column types of the claims frame; the same columns, in the same order, as `Claim`."""
+
+
+@dataclass(frozen=True)
+class ClaimSet:
+    """Everything read from a claims folder, checked and ready to store."""
+
+    documents: tuple[Document, ...]
+    sources: tuple[Source, ...]
+    units: tuple[Unit, ...]
+    nodes: tuple[Node, ...]
+    qualifiers: tuple[Qualifier, ...]
+    claims: tuple[Claim, ...]
+    digest: str
+
+    def claims_frame(self) -> pl.DataFrame:
+        """The claims as a Polars frame, one row per claim, sorted by id."""
+        rows = [tuple(getattr(c, name) for name in CLAIM_SCHEMA) for c in self.claims]
+        frame = pl.DataFrame(rows, schema=CLAIM_SCHEMA, orient="row")
+        return frame.sort("claim_id")
+
+    def table(self, name: str) -> pl.DataFrame:
+        """The reference table `name` (documents, sources, units, taxonomy, qualifiers) as a frame."""
+        records = {
+            "documents": self.documents,
+            "sources": self.sources,
+            "units": self.units,
+            "taxonomy": self.nodes,
+            "qualifiers": self.qualifiers,
+        }[name]
+        kind = {
+            "documents": Document,
+            "sources": Source,
+            "units": Unit,
+            "taxonomy": Node,
+            "qualifiers": Qualifier,
+        }[name]
+        columns = [f for f in kind.__dataclass_fields__ if f != "text"]
+        data = {col: [getattr(r, col) for r in records] for col in columns}
+        return pl.DataFrame(data, schema_overrides=_frame_types(kind, columns))
+
+    def node_ids(self, dimension: str) -> set[str]:
+        """The ids of one taxonomy hierarchy."""
+        return {n.node_id for n in self.nodes if n.dimension == dimension}
+
+
+def _frame_types(kind: type, columns: list[str]) -> dict[str, pl.DataType]:
+    """Polars types for a record class, so that empty and all-null columns keep their type."""
+    mapping = {
+        "str": pl.String,
+        "str | None": pl.String,
+        "int": pl.Int32,
+        "bool": pl.Boolean,
+        "float | None": pl.Float64,
+    }
+    hints = kind.__annotations__
+    return {col: mapping[hints[col]] for col in columns if hints[col] in mapping}
+
+
+def format_number(x: float | int | None) -> str:
+    """A figure as people read it: 11557 -> '11,557', 84.4 -> '84.4', None -> 'no limit'."""
+    if x is None:
+        return "no limit"
+    if float(x).is_integer():
+        return f"{int(x):,}"
+    return f"{x:,}"

@@ -1,0 +1,129 @@
+"""The discrepancy report, `reports/discrepancies.md`, rendered from a claimrec database.
+
+Deterministic: it reads only claims, quantities and findings (never run times or ids) and orders
+every list, so the same claims give a byte-identical file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+REPORT_NAME = "discrepancies.md"
+
+
+def _cell(text: object) -> str:
+    """A value made safe for one Markdown table cell."""
+    return "" if text is None else str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[dict]:
+    cursor = con.execute(query)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def render(con: duckdb.DuckDBPyConnection) -> str:
+    """The whole report as Markdown text."""
+    out: list[str] = ["# Discrepancy report", ""]
+    out += _summary(con)
+    out += _findings(con)
+    out += _bounds(con)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _summary(con: duckdb.DuckDBPyConnection) -> list[str]:
+    s = _rows(con, """
+        SELECT (SELECT count(*) FROM claims) AS claims,
+               (SELECT count(DISTINCT source_id) FROM claims) AS sources,
+               (SELECT count(DISTINCT document_id) FROM claims) AS documents,
+               (SELECT count(*) FROM quantities) AS quantities,
+               (SELECT count(*) FROM quantities WHERE n_claims > 1) AS multi,
+               (SELECT count(*) FROM quantities WHERE status = 'agreed') AS agreed,
+               (SELECT count(*) FROM quantities WHERE status = 'contradicted') AS contradicted,
+               (SELECT count(*) FROM findings) AS findings,
+               (SELECT count(*) FROM findings WHERE same_source) AS same_source
+    """)[0]  # fmt: skip
+    kinds = _rows(con, "SELECT kind, count(*) AS n FROM findings GROUP BY kind ORDER BY kind")
+    lines = [
+        "## Summary",
+        "",
+        f"- {s['claims']} claims from {s['sources']} sources in {s['documents']} document(s),"
+        f" about {s['quantities']} distinct quantities.",
+        f"- {s['multi']} quantities have more than one claim: {s['agreed']} agree (their claims share"
+        f" a common range), {s['contradicted']} are contradicted.",
+        f"- {s['findings']} findings, {s['same_source']} of them a source contradicting itself"
+        + (": " + ", ".join(f"{k['n']} {k['kind']}" for k in kinds) if kinds else "") + ".",
+        "",
+        "Each claim is read as an interval of values it allows (see `claims/qualifiers.yaml`):"
+        " \"at least 541\" allows 541 or more, \"approximately 20\" allows 18–22. Two claims about the same"
+        " quantity contradict each other when their intervals do not overlap.",
+        "",
+    ]
+    return lines
+
+
+def _findings(con: duckdb.DuckDBPyConnection) -> list[str]:
+    findings = _rows(con, """
+        SELECT f.*, q.label FROM findings f JOIN quantities q USING (quantity_id)
+        ORDER BY f.kind, f.quantity_id, f.margin DESC, f.finding_id
+    """)  # fmt: skip
+    claims = {
+        c["claim_id"]: c
+        for c in _rows(con, """
+            SELECT c.*, s.name AS source_name, s.type AS source_type, s.affiliation,
+                   claimrec_figure(c.qualifier, c.value, c.stated_low, c.stated_high) AS figure,
+                   claimrec_interval(c.low, c.high) AS interval
+            FROM claims c JOIN sources s USING (source_id)
+            WHERE c.claim_id IN (SELECT unnest(claim_ids) FROM findings)
+        """)  # fmt: skip
+    }
+    lines = ["## Findings", ""]
+    if not findings:
+        return lines + ["No contradictions found.", ""]
+    for number, f in enumerate(findings, start=1):
+        scope = "within one source" if f["same_source"] else "across sources"
+        lines += [f"### {number}. {f['kind']}: {f['label']}", "", f"`{f['finding_id']}`, {scope}. {f['message']}", ""]
+        for claim_id in f["claim_ids"]:
+            c = claims[claim_id]
+            side = f", {c['affiliation']}" if c["affiliation"] else ""
+            lines += [
+                f"- **{c['source_name']}** ({c['source_type']}{side}): {c['figure']}, read as {c['interval']}"
+                f" — claim `{claim_id}`, {c['section'] or c['document_id']} ({c['file']}:{c['line']})",
+                f"  > {c['quote']}",
+            ]
+        lines.append("")
+    return lines
+
+
+def _bounds(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = _rows(con, """
+        SELECT label, unit, n_claims, n_sources, status,
+               claimrec_interval(widest_low, widest_high) AS widest,
+               CASE WHEN consensus_low IS NULL THEN 'none' ELSE claimrec_interval(consensus_low, consensus_high) END AS consensus
+        FROM quantities WHERE n_claims > 1 ORDER BY quantity_id
+    """)  # fmt: skip
+    lines = [
+        "## Bounds of every quantity with more than one claim",
+        "",
+        "Widest: the range from the lowest to the highest value any claim allows."
+        " Consensus: the range every claim allows (none when they do not all meet).",
+        "",
+        "| quantity | unit | claims | sources | widest | consensus | status |",
+        "|---|---|---:|---:|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {_cell(r['label'])} | {_cell(r['unit'])} | {r['n_claims']} | {r['n_sources']} |"
+            f" {_cell(r['widest'])} | {_cell(r['consensus'])} | {r['status']} |"
+        )
+    return lines + [""]
+
+
+def write(con: duckdb.DuckDBPyConnection, directory: Path) -> list[Path]:
+    """Render every report into `directory`; return the files written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / REPORT_NAME
+    path.write_text(render(con), encoding="utf-8")
+    return [path]

@@ -1,0 +1,259 @@
+-- claimrec database schema. Every table and column carries a COMMENT, readable with
+--   SELECT table_name, comment FROM duckdb_tables();
+--   SELECT table_name, column_name, comment FROM duckdb_columns();
+-- The reference and claim tables are rebuilt from claims/ on every run; runs and validations
+-- accumulate and are carried over from the previous database file.
+
+CREATE TABLE documents (
+    document_id VARCHAR PRIMARY KEY,
+    title       VARCHAR NOT NULL,
+    path        VARCHAR NOT NULL,
+    origin      VARCHAR NOT NULL,
+    licence     VARCHAR NOT NULL,
+    language    VARCHAR NOT NULL,
+    sha256      VARCHAR NOT NULL
+);
+COMMENT ON TABLE documents IS 'Texts that claims quote from, kept in the repository under claims/documents/';
+COMMENT ON COLUMN documents.document_id IS 'Stable id of the document, referenced by claims.document_id';
+COMMENT ON COLUMN documents.title IS 'Title of the document';
+COMMENT ON COLUMN documents.path IS 'Path of the text file, relative to the claims folder';
+COMMENT ON COLUMN documents.origin IS 'Where the text comes from';
+COMMENT ON COLUMN documents.licence IS 'Licence under which the text is kept';
+COMMENT ON COLUMN documents.language IS 'Language of the text (ISO 639-1 code)';
+COMMENT ON COLUMN documents.sha256 IS 'SHA-256 of the text file as read in this run';
+
+CREATE TABLE sources (
+    source_id   VARCHAR PRIMARY KEY,
+    name        VARCHAR NOT NULL,
+    type        VARCHAR NOT NULL,
+    affiliation VARCHAR,
+    notes       VARCHAR
+);
+COMMENT ON TABLE sources IS 'Whoever figures are attributed to: officials of a belligerent, monitors, NGOs, observers, media, encyclopedias';
+COMMENT ON COLUMN sources.source_id IS 'Stable id of the source, referenced by claims.source_id';
+COMMENT ON COLUMN sources.name IS 'Name of the source as a reader knows it';
+COMMENT ON COLUMN sources.type IS 'Kind of source: belligerent_official, ngo, monitor, observer_estimate, media, encyclopedia, scholar, international_org';
+COMMENT ON COLUMN sources.affiliation IS 'The side (taxonomy side id) the source belongs to or speaks for; NULL when it is not partisan';
+COMMENT ON COLUMN sources.notes IS 'Free notes about the source';
+
+CREATE TABLE units (
+    unit        VARCHAR PRIMARY KEY,
+    "integer"   BOOLEAN NOT NULL,
+    description VARCHAR NOT NULL
+);
+COMMENT ON TABLE units IS 'Units in which metrics are counted or measured';
+COMMENT ON COLUMN units.unit IS 'Unit id (people, percent, km2, usd, ...)';
+COMMENT ON COLUMN units."integer" IS 'True when figures in this unit are whole numbers; their intervals are rounded inwards to whole numbers';
+COMMENT ON COLUMN units.description IS 'What the unit is';
+
+CREATE TABLE taxonomy (
+    dimension   VARCHAR NOT NULL,
+    node_id     VARCHAR NOT NULL,
+    parent_id   VARCHAR,
+    depth       INTEGER NOT NULL,
+    description VARCHAR NOT NULL,
+    unit        VARCHAR,
+    PRIMARY KEY (dimension, node_id)
+);
+COMMENT ON TABLE taxonomy IS 'The metric, side and category hierarchies from claims/taxonomy.yaml: each node and its parent';
+COMMENT ON COLUMN taxonomy.dimension IS 'Which hierarchy: metric, side or category';
+COMMENT ON COLUMN taxonomy.node_id IS 'Id of the node, used by claims.metric, claims.side or claims.category';
+COMMENT ON COLUMN taxonomy.parent_id IS 'Id of the enclosing node; NULL at the top';
+COMMENT ON COLUMN taxonomy.depth IS 'Distance from the top of the hierarchy (0 = top)';
+COMMENT ON COLUMN taxonomy.description IS 'What the node covers';
+COMMENT ON COLUMN taxonomy.unit IS 'For metrics: the unit its figures are in; NULL for sides and categories';
+
+CREATE TABLE taxonomy_paths (
+    dimension     VARCHAR NOT NULL,
+    ancestor_id   VARCHAR NOT NULL,
+    descendant_id VARCHAR NOT NULL,
+    distance      INTEGER NOT NULL,
+    PRIMARY KEY (dimension, ancestor_id, descendant_id)
+);
+COMMENT ON TABLE taxonomy_paths IS 'Every (ancestor, descendant) pair of each hierarchy, each node included as its own ancestor at distance 0: "X is part of Y" is a row here';
+COMMENT ON COLUMN taxonomy_paths.dimension IS 'Which hierarchy: metric, side or category';
+COMMENT ON COLUMN taxonomy_paths.ancestor_id IS 'The enclosing node';
+COMMENT ON COLUMN taxonomy_paths.descendant_id IS 'A node inside it (or the node itself)';
+COMMENT ON COLUMN taxonomy_paths.distance IS 'Number of levels between them (0 = the same node)';
+
+CREATE TABLE qualifiers (
+    qualifier      VARCHAR PRIMARY KEY,
+    description    VARCHAR NOT NULL,
+    input          VARCHAR NOT NULL,
+    low_factor     DOUBLE,
+    low_fixed      DOUBLE,
+    low_exclusive  BOOLEAN NOT NULL,
+    high_factor    DOUBLE,
+    high_fixed     DOUBLE,
+    high_exclusive BOOLEAN NOT NULL,
+    high_open      BOOLEAN NOT NULL
+);
+COMMENT ON TABLE qualifiers IS 'How each qualifier turns a claim into an interval, from claims/qualifiers.yaml';
+COMMENT ON COLUMN qualifiers.qualifier IS 'Qualifier id used by claims.qualifier (exact, at_least, approximately, range, hundreds, ...)';
+COMMENT ON COLUMN qualifiers.description IS 'The wordings the qualifier stands for';
+COMMENT ON COLUMN qualifiers.input IS 'What a claim with this qualifier gives: value, range (low and high) or none';
+COMMENT ON COLUMN qualifiers.low_factor IS 'Low bound = this factor times the claim''s value (or stated low)';
+COMMENT ON COLUMN qualifiers.low_fixed IS 'Low bound as a fixed number, when not derived from the claim''s figure';
+COMMENT ON COLUMN qualifiers.low_exclusive IS 'True when the low bound itself is excluded ("more than N"): N + 1 for whole-number units';
+COMMENT ON COLUMN qualifiers.high_factor IS 'High bound = this factor times the claim''s value (or stated high)';
+COMMENT ON COLUMN qualifiers.high_fixed IS 'High bound as a fixed number, when not derived from the claim''s figure';
+COMMENT ON COLUMN qualifiers.high_exclusive IS 'True when the high bound itself is excluded ("less than N"): N - 1 for whole-number units';
+COMMENT ON COLUMN qualifiers.high_open IS 'True when there is no upper bound ("at least N"): claims.high is NULL';
+
+CREATE TABLE claims (
+    claim_id     VARCHAR PRIMARY KEY,
+    source_id    VARCHAR NOT NULL,
+    document_id  VARCHAR NOT NULL,
+    section      VARCHAR,
+    quote        VARCHAR NOT NULL,
+    metric       VARCHAR NOT NULL,
+    side         VARCHAR NOT NULL,
+    category     VARCHAR NOT NULL,
+    subject      VARCHAR,
+    period_start DATE NOT NULL,
+    period_end   DATE NOT NULL,
+    as_of        DATE,
+    qualifier    VARCHAR NOT NULL,
+    value        DOUBLE,
+    stated_low   DOUBLE,
+    stated_high  DOUBLE,
+    notes        VARCHAR,
+    file         VARCHAR NOT NULL,
+    line         INTEGER NOT NULL,
+    unit         VARCHAR,
+    low          DOUBLE,
+    high         DOUBLE,
+    quantity_id  VARCHAR
+);
+COMMENT ON TABLE claims IS 'One row per claim: one figure from one source about one quantity, with the exact quote it came from and the interval it implies';
+COMMENT ON COLUMN claims.claim_id IS 'Stable id of the claim, unique across all claim files';
+COMMENT ON COLUMN claims.source_id IS 'Who the figure is attributed to (sources.source_id)';
+COMMENT ON COLUMN claims.document_id IS 'The document the quote is taken from (documents.document_id)';
+COMMENT ON COLUMN claims.section IS 'Section of the document the quote is in';
+COMMENT ON COLUMN claims.quote IS 'The exact words of the document that carry the figure';
+COMMENT ON COLUMN claims.metric IS 'What is counted or measured (taxonomy metric: killed, wounded, missing, strength, ...)';
+COMMENT ON COLUMN claims.side IS 'Whose people or things are counted (taxonomy side)';
+COMMENT ON COLUMN claims.category IS 'Which kind of people: all, military, civilians, ... (taxonomy category)';
+COMMENT ON COLUMN claims.subject IS 'A narrower description when metric, side, category and period do not pin down what is counted (e.g. tanks, one day in 1992); NULL otherwise';
+COMMENT ON COLUMN claims.period_start IS 'First day of the period the figure covers';
+COMMENT ON COLUMN claims.period_end IS 'Last day of the period the figure covers';
+COMMENT ON COLUMN claims.as_of IS 'The date a cumulative figure is stated as of, when the text gives one';
+COMMENT ON COLUMN claims.qualifier IS 'How the figure is worded (qualifiers.qualifier): exact, at_least, more_than, up_to, approximately, range, hundreds, ...';
+COMMENT ON COLUMN claims.value IS 'The single number the text gives; NULL for ranges and vague amounts';
+COMMENT ON COLUMN claims.stated_low IS 'Low end of a stated range; NULL unless the qualifier is range';
+COMMENT ON COLUMN claims.stated_high IS 'High end of a stated range; NULL unless the qualifier is range';
+COMMENT ON COLUMN claims.notes IS 'Curator''s notes on how the figure was read';
+COMMENT ON COLUMN claims.file IS 'Claim file the claim was read from';
+COMMENT ON COLUMN claims.line IS 'Line of the claim in its file';
+COMMENT ON COLUMN claims.unit IS 'Unit of the figure (from the metric)';
+COMMENT ON COLUMN claims.low IS 'Lowest true value the claim allows, from its figure and qualifier';
+COMMENT ON COLUMN claims.high IS 'Highest true value the claim allows; NULL = no upper bound';
+COMMENT ON COLUMN claims.quantity_id IS 'The quantity the claim is about (quantities.quantity_id)';
+
+CREATE TABLE quantities (
+    quantity_id    VARCHAR PRIMARY KEY,
+    metric         VARCHAR NOT NULL,
+    side           VARCHAR NOT NULL,
+    category       VARCHAR NOT NULL,
+    subject        VARCHAR,
+    period_start   DATE NOT NULL,
+    period_end     DATE NOT NULL,
+    unit           VARCHAR,
+    label          VARCHAR NOT NULL,
+    n_claims       INTEGER NOT NULL,
+    n_sources      INTEGER NOT NULL,
+    widest_low     DOUBLE,
+    widest_high    DOUBLE,
+    consensus_low  DOUBLE,
+    consensus_high DOUBLE,
+    status         VARCHAR NOT NULL
+);
+COMMENT ON TABLE quantities IS 'One row per distinct quantity (metric, side, category, subject, period) with the bounds its claims give';
+COMMENT ON COLUMN quantities.quantity_id IS 'Readable id: metric/side/category[/subject]/period';
+COMMENT ON COLUMN quantities.metric IS 'What is counted or measured';
+COMMENT ON COLUMN quantities.side IS 'Whose people or things are counted';
+COMMENT ON COLUMN quantities.category IS 'Which kind of people';
+COMMENT ON COLUMN quantities.subject IS 'Narrower description, or NULL';
+COMMENT ON COLUMN quantities.period_start IS 'First day of the period';
+COMMENT ON COLUMN quantities.period_end IS 'Last day of the period';
+COMMENT ON COLUMN quantities.unit IS 'Unit of the figures';
+COMMENT ON COLUMN quantities.label IS 'The quantity in words, as the report shows it';
+COMMENT ON COLUMN quantities.n_claims IS 'Number of claims about the quantity';
+COMMENT ON COLUMN quantities.n_sources IS 'Number of distinct sources among those claims';
+COMMENT ON COLUMN quantities.widest_low IS 'Lowest low of any claim: no claim allows less';
+COMMENT ON COLUMN quantities.widest_high IS 'Highest high of any claim; NULL when some claim has no upper bound';
+COMMENT ON COLUMN quantities.consensus_low IS 'Low end of the interval every claim allows (highest low); NULL when the claims do not all meet';
+COMMENT ON COLUMN quantities.consensus_high IS 'High end of the interval every claim allows (lowest high); NULL when the claims do not all meet or none has an upper bound';
+COMMENT ON COLUMN quantities.status IS 'single (one claim), agreed (all claims share some value) or contradicted (some claims do not meet)';
+
+CREATE TABLE findings (
+    finding_id   VARCHAR PRIMARY KEY,
+    kind         VARCHAR NOT NULL,
+    quantity_id  VARCHAR NOT NULL,
+    claim_ids    VARCHAR[] NOT NULL,
+    source_ids   VARCHAR[] NOT NULL,
+    same_source  BOOLEAN NOT NULL,
+    low_bound    DOUBLE NOT NULL,
+    high_bound   DOUBLE NOT NULL,
+    margin       DOUBLE NOT NULL,
+    message      VARCHAR NOT NULL
+);
+COMMENT ON TABLE findings IS 'One row per contradiction found between claims';
+COMMENT ON COLUMN findings.finding_id IS 'Stable id: the same contradiction between the same claims keeps its id across runs';
+COMMENT ON COLUMN findings.kind IS 'Kind of contradiction: disjoint_claims (two claims on one quantity that do not overlap)';
+COMMENT ON COLUMN findings.quantity_id IS 'The quantity concerned (quantities.quantity_id)';
+COMMENT ON COLUMN findings.claim_ids IS 'Every claim involved, lower figure first';
+COMMENT ON COLUMN findings.source_ids IS 'The sources of those claims, in the same order';
+COMMENT ON COLUMN findings.same_source IS 'True when one source contradicts itself';
+COMMENT ON COLUMN findings.low_bound IS 'The lower bound that is too high (for disjoint_claims: the low of the higher claim)';
+COMMENT ON COLUMN findings.high_bound IS 'The upper bound it exceeds (for disjoint_claims: the high of the lower claim)';
+COMMENT ON COLUMN findings.margin IS 'low_bound - high_bound: how far apart the figures are (always > 0)';
+COMMENT ON COLUMN findings.message IS 'The contradiction in one plain sentence';
+
+CREATE TABLE validations (
+    run_id         VARCHAR NOT NULL,
+    expectation    VARCHAR NOT NULL,
+    "column"       VARCHAR,
+    success        BOOLEAN NOT NULL,
+    element_count  BIGINT,
+    unexpected_count BIGINT,
+    observed_value VARCHAR,
+    unexpected_ids VARCHAR[]
+);
+COMMENT ON TABLE validations IS 'Result of every Great Expectations expectation of every successful run (history, carried across runs)';
+COMMENT ON COLUMN validations.run_id IS 'The run (runs.run_id)';
+COMMENT ON COLUMN validations.expectation IS 'Expectation type, e.g. expect_column_values_to_be_unique';
+COMMENT ON COLUMN validations."column" IS 'Column (or columns, comma-separated) it checks';
+COMMENT ON COLUMN validations.success IS 'Whether the expectation held';
+COMMENT ON COLUMN validations.element_count IS 'Rows examined';
+COMMENT ON COLUMN validations.unexpected_count IS 'Rows that broke it';
+COMMENT ON COLUMN validations.observed_value IS 'Observed value, for aggregate expectations';
+COMMENT ON COLUMN validations.unexpected_ids IS 'claim_id of the rows that broke it';
+
+CREATE TABLE runs (
+    run_id       VARCHAR PRIMARY KEY,
+    flow_run_id  VARCHAR,
+    started_at   TIMESTAMP NOT NULL,
+    finished_at  TIMESTAMP NOT NULL,
+    status       VARCHAR NOT NULL,
+    input_digest VARCHAR NOT NULL,
+    claims_dir   VARCHAR NOT NULL,
+    n_claims     INTEGER NOT NULL,
+    n_sources    INTEGER NOT NULL,
+    n_quantities INTEGER NOT NULL,
+    n_findings   INTEGER NOT NULL,
+    error        VARCHAR
+);
+COMMENT ON TABLE runs IS 'One row per pipeline run that published this database (history, carried across runs)';
+COMMENT ON COLUMN runs.run_id IS 'Id of the run';
+COMMENT ON COLUMN runs.flow_run_id IS 'Prefect flow-run id when the run was a Prefect flow; NULL for plain CLI runs';
+COMMENT ON COLUMN runs.started_at IS 'When the run started (UTC)';
+COMMENT ON COLUMN runs.finished_at IS 'When the run finished writing (UTC)';
+COMMENT ON COLUMN runs.status IS 'succeeded';
+COMMENT ON COLUMN runs.input_digest IS 'SHA-256 over every file of the claims folder: equal digests mean equal input';
+COMMENT ON COLUMN runs.claims_dir IS 'The claims folder that was read';
+COMMENT ON COLUMN runs.n_claims IS 'Number of claims loaded';
+COMMENT ON COLUMN runs.n_sources IS 'Number of sources loaded';
+COMMENT ON COLUMN runs.n_quantities IS 'Number of distinct quantities';
+COMMENT ON COLUMN runs.n_findings IS 'Number of findings';
+COMMENT ON COLUMN runs.error IS 'Why the run failed; NULL when it succeeded';
