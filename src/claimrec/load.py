@@ -121,8 +121,10 @@ class _Reader:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             reason = getattr(exc, "problem", None) or str(exc)
-            line = mark.line + 1 if mark else 1
-            self.problem(path, line, f"not valid YAML: {reason}")
+            context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+            if context and context_mark and mark and context_mark.line != mark.line:
+                reason += f" ({context} that starts at line {context_mark.line + 1})"
+            self.problem(path, mark.line + 1 if mark else 1, f"not valid YAML: {reason}")
             return None
         finally:
             loader.dispose()
@@ -465,7 +467,7 @@ def _figures(r: _Reader, path: Path, m: _Map, cid: str | None, qualifier: Qualif
     expected = {"value": ("value",), "range": ("low", "high"), "none": ()}[qualifier.input]
     if given != expected:
         want = {"value": "a 'value'", "range": "'low' and 'high'", "none": "no number"}[qualifier.input]
-        field = next(iter(set(given) ^ set(expected)), "qualifier")
+        field = next((k for k in ("value", "low", "high") if (k in given) != (k in expected)), "qualifier")
         r.problem(path, m.lines.get(field, m.line), f"qualifier {qualifier.qualifier} takes {want}"
                   f" (found: {', '.join(given) or 'none'})", cid, field)  # fmt: skip
         return None

@@ -1,0 +1,144 @@
+"""Reconciliation: claim intervals from qualifiers, quantity bounds, disjoint-claim findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from claimrec import load, store, validate
+
+# (qualifier, figure fields, metric, expected low, expected high); metric 'share' is in percent, not whole
+INTERVALS = [
+    ("exact", "value: 120", "killed", 120, 120),
+    ("at_least", "value: 12", "killed", 12, None),
+    ("more_than", "value: 90", "killed", 91, None),
+    ("more_than", "value: 90", "share", 90, None),
+    ("up_to", "value: 300", "killed", 0, 300),
+    ("less_than", "value: 300", "killed", 0, 299),
+    ("less_than", "value: 2.5", "share", 0, 2.5),
+    ("approximately", "value: 40", "killed", 36, 44),
+    ("approximately", "value: 100", "killed", 90, 110),
+    ("approximately", "value: 11557", "killed", 10402, 12712),
+    ("approximately", "value: 33.3", "share", 29.97, 36.63),
+    ("range", "low: 31\n    high: 92", "killed", 31, 92),
+    ("several", "", "killed", 3, 9),
+    ("dozens", "", "killed", 24, 99),
+    ("scores", "", "killed", 40, 199),
+    ("hundreds", "", "killed", 200, 999),
+    ("thousands", "", "killed", 2000, 9999),
+    ("tens_of_thousands", "", "killed", 20000, 99999),
+    ("many", "", "killed", 2, None),
+]
+
+
+def _build(claims_dir: Path, db: Path) -> duckdb.DuckDBPyConnection:
+    claimset = load.load_claims(claims_dir)
+    store.build(claimset, validate.outcomes_frame("test", []), db.with_name("none.duckdb"), db)
+    store.reconcile(db)
+    return duckdb.connect(str(db), read_only=True)
+
+
+def test_every_qualifier_becomes_its_interval(mini: Path) -> None:
+    lines = ["document: report", "claims:"]
+    for number, (qualifier, figure, metric, _, _) in enumerate(INTERVALS):
+        lines += [
+            f"  - id: q{number:02d}", "    source: ngo", "    quote: Hundreds were wounded", f"    metric: {metric}",
+            "    side: side_b", "    category: all", f"    period: {1900 + number}", f"    qualifier: {qualifier}",
+        ]  # fmt: skip
+        lines += [f"    {line.strip()}" for line in figure.splitlines()]
+    (mini / "intervals.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    con = _build(mini, mini.parent / "intervals.duckdb")
+    got = dict(
+        con.execute("SELECT claim_id, [low, high] FROM claims WHERE claim_id LIKE 'q%' ORDER BY claim_id").fetchall()
+    )
+    for number, (qualifier, figure, metric, low, high) in enumerate(INTERVALS):
+        assert got[f"q{number:02d}"] == pytest.approx([low, high]), (qualifier, figure, metric)
+
+
+def test_mini_quantities_and_findings(mini: Path) -> None:
+    con = _build(mini, mini.parent / "mini.duckdb")
+    quantities = con.execute("""
+        SELECT quantity_id, n_claims, n_sources, widest_low, widest_high, consensus_low, consensus_high, status
+        FROM quantities ORDER BY quantity_id
+    """).fetchall()  # fmt: skip
+    assert quantities == [
+        ("captured/side_a/military/2019", 1, 1, 12, None, 12, None, "single"),
+        ("displaced/all/civilians/2019", 2, 2, 0, None, 91, 300, "agreed"),
+        ("killed/all/civilians/2019", 1, 1, 36, 44, 36, 44, "single"),
+        ("killed/side_a/military/2019", 2, 2, 120, 180, None, None, "contradicted"),
+        ("wounded/all/all/2019", 1, 1, 200, 999, 200, 999, "single"),
+    ]
+    findings = con.execute("""
+        SELECT kind, quantity_id, claim_ids, source_ids, same_source, low_bound, high_bound, margin, message
+        FROM findings
+    """).fetchall()  # fmt: skip
+    assert findings == [(
+        "disjoint_claims", "killed/side_a/military/2019", ["a-soldiers-killed", "monitors-soldiers-killed"],
+        ["ministry_a", "monitors"], False, 150, 120, 30,
+        "Ministry of A (120) and Independent monitors (150–180) disagree on killed, side_a, military, 2019;"
+        " the figures do not overlap, 30 apart.",
+    )]  # fmt: skip
+
+
+def test_every_disjoint_pair_is_reported(mini: Path) -> None:
+    """Four claims on one quantity: 10, 20–30, 25–40 and 50+ give the four pairs that do not meet."""
+    lines = ["document: report", "claims:"]
+    for name, figure in (("a", "value: 10\n    qualifier: exact"), ("b", "low: 20\n    high: 30\n    qualifier: range"),
+                         ("c", "low: 25\n    high: 40\n    qualifier: range"), ("d", "value: 50\n    qualifier: at_least")):  # fmt: skip
+        lines += [f"  - id: many-{name}", "    source: ngo", "    quote: Hundreds were wounded", "    metric: wounded",
+                  "    side: side_b", "    category: all", "    period: 2000", f"    {figure}"]  # fmt: skip
+    (mini / "many.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    con = _build(mini, mini.parent / "many.duckdb")
+    pairs = con.execute("""
+        SELECT claim_ids, margin, same_source FROM findings WHERE quantity_id = 'wounded/side_b/all/2000'
+        ORDER BY claim_ids
+    """).fetchall()  # fmt: skip
+    assert pairs == [
+        (["many-a", "many-b"], 10, True),
+        (["many-a", "many-c"], 15, True),
+        (["many-a", "many-d"], 40, True),
+        (["many-b", "many-d"], 20, True),
+        (["many-c", "many-d"], 10, True),
+    ]
+    message = con.execute("SELECT message FROM findings WHERE claim_ids = ['many-a', 'many-b']").fetchone()[0]
+    assert message == (
+        "The NGO contradicts itself on wounded, side_b, all, 2000: 10 against 20–30; the figures do not overlap, 10 apart."
+    )
+
+
+def test_taxonomy_paths_hold_every_ancestor(mini: Path) -> None:
+    con = _build(mini, mini.parent / "paths.duckdb")
+    rows = con.execute(
+        "SELECT ancestor_id, distance FROM taxonomy_paths WHERE dimension = 'metric' AND descendant_id = 'killed'"
+        " ORDER BY distance"
+    ).fetchall()
+    assert rows == [("killed", 0), ("casualties", 1)]
+    assert con.execute("SELECT count(*) FROM taxonomy_paths").fetchone()[0] == (6 + 3) + (3 + 2) + (3 + 2)  # each node itself, plus one row per parent link
+
+
+def test_quantity_bounds_match_the_claims(seed_db: duckdb.DuckDBPyConnection) -> None:
+    """Recompute every quantity's bounds in Polars from the claims and compare with the SQL result."""
+    claims = seed_db.execute("SELECT quantity_id, low, high FROM claims").pl()
+    expected = (
+        claims.group_by("quantity_id")
+        .agg(
+            pl.len().alias("n_claims"),
+            pl.col("low").min().alias("widest_low"),
+            pl.when(pl.col("high").null_count() == 0).then(pl.col("high").max()).alias("widest_high"),
+            pl.col("low").max().alias("max_low"),
+            pl.col("high").min().alias("min_high"),
+        )
+        .sort("quantity_id")
+    )
+    got = seed_db.execute(
+        "SELECT quantity_id, n_claims, widest_low, widest_high, status FROM quantities ORDER BY quantity_id"
+    ).pl()
+    assert got["quantity_id"].to_list() == expected["quantity_id"].to_list()
+    assert got["n_claims"].to_list() == expected["n_claims"].cast(pl.Int32).to_list()
+    assert got["widest_low"].to_list() == expected["widest_low"].to_list()
+    assert got["widest_high"].to_list() == expected["widest_high"].to_list()
+    contradicted = (expected["max_low"] > expected["min_high"]).fill_null(False).to_list()
+    assert [s == "contradicted" for s in got["status"].to_list()] == contradicted

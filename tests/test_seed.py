@@ -1,0 +1,145 @@
+"""The seed document, fully reconciled: its claims, quotes, table cells, bounds and findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import duckdb
+import yaml
+
+from claimrec.model import ClaimSet
+from conftest import CLAIMS
+
+DOCUMENT = CLAIMS / "documents" / "wikipedia-nagorno-karabakh-conflict.txt"
+
+
+def _raw_claims() -> list[dict]:
+    """Every claim, read with plain YAML (independently of claimrec's parser)."""
+    out = []
+    for path in sorted((CLAIMS / "nagorno-karabakh").glob("*.yaml")):
+        out += yaml.safe_load(path.read_text(encoding="utf-8"))["claims"]
+    return out
+
+
+def test_document_is_the_seed_and_has_its_provenance() -> None:
+    documents = yaml.safe_load((CLAIMS / "documents.yaml").read_text())["documents"]
+    assert [d["id"] for d in documents] == ["wikipedia-nagorno-karabakh-conflict"]
+    assert documents[0]["licence"].startswith("CC BY-SA")
+    assert DOCUMENT.read_text(encoding="utf-8").startswith("= Nagorno-Karabakh conflict =")
+
+
+def test_every_quote_occurs_verbatim() -> None:
+    text = DOCUMENT.read_text(encoding="utf-8")
+    claims = _raw_claims()
+    assert len(claims) == 233
+    missing = [c["id"] for c in claims if c["quote"] not in text]
+    assert missing == []
+
+
+def test_claims_cover_every_section(seed: ClaimSet) -> None:
+    per_file = {}
+    for claim in seed.claims:
+        per_file[claim.file.split("/")[-1]] = per_file.get(claim.file.split("/")[-1], 0) + 1
+    assert per_file["01-infobox.yaml"] == 10
+    assert per_file["12-fatalities-table-2008-2019.yaml"] == 42
+    assert len(per_file) == 20 and sum(per_file.values()) == 233
+    assert len(seed.sources) == 16
+
+
+_CELL = re.compile(r"^(\d+)(?:–(\d+))?(\+)? (soldiers?|civilians?)$")
+
+
+def test_every_table_cell_is_a_claim(seed: ClaimSet) -> None:
+    """Each figure in each non-N/A cell of the 2008–2019 table is a claim with the cell's figure."""
+    rows = [line for line in DOCUMENT.read_text(encoding="utf-8").splitlines() if re.match(r"^\| 20[01]\d \|", line)]
+    assert len(rows) == 12
+    by_key = {}
+    for c in seed.claims:
+        if c.file.endswith("12-fatalities-table-2008-2019.yaml"):
+            by_key[(c.period_start.year, c.side, c.category)] = c
+    expected = 0
+    for row in rows:
+        year, *cells = [cell.strip() for cell in row.strip("|").split("|")]
+        for side, cell in zip(("armenian", "azerbaijani", "all"), cells):
+            if cell == "N/A":
+                continue
+            for part in cell.split(", "):
+                low, high, plus, noun = _CELL.match(part).groups()
+                category = "military" if noun.startswith("soldier") else "civilians"
+                claim = by_key[(int(year), side, category)]
+                expected += 1
+                assert claim.quote == row and claim.source_id == "wikipedia" and claim.metric == "killed"
+                assert (claim.period_start, claim.period_end) == (dt.date(int(year), 1, 1), dt.date(int(year), 12, 31))
+                if high:
+                    assert (claim.qualifier, claim.stated_low, claim.stated_high) == ("range", int(low), int(high))
+                else:
+                    assert (claim.qualifier, claim.value) == ("at_least" if plus else "exact", int(low))
+    assert expected == 42 == len(by_key)
+
+
+def test_azerbaijani_soldiers_1988_1994_are_contradicted(seed_db: duckdb.DuckDBPyConnection) -> None:
+    quantity = seed_db.execute("""
+        SELECT n_claims, n_sources, widest_low, widest_high, consensus_low, consensus_high, status
+        FROM quantities WHERE quantity_id = 'killed/azerbaijani/military/1988..1994'
+    """).fetchone()  # fmt: skip
+    assert quantity == (2, 2, 11557, 30000, None, None, "contradicted")
+    finding = seed_db.execute("""
+        SELECT kind, claim_ids, source_ids, same_source, low_bound, high_bound, margin, message
+        FROM findings WHERE quantity_id = 'killed/azerbaijani/military/1988..1994'
+    """).fetchall()  # fmt: skip
+    assert finding == [(
+        "disjoint_claims",
+        ["nk-fat-8894-az-mil-killed-azgov", "nk-fat-8894-az-mil-killed-western"],
+        ["azerbaijan_government", "western_russian_estimates"],
+        False, 25000, 11557, 13443,
+        "Government of Azerbaijan (11,557) and Western and Russian estimates (25,000–30,000) disagree on killed,"
+        " azerbaijani, military, 1988–1994; the figures do not overlap, 13,443 apart.",
+    )]  # fmt: skip
+
+
+def test_all_findings_of_the_seed(seed_db: duckdb.DuckDBPyConnection) -> None:
+    """The article contradicts itself four times about 1–5 April 2016, and two sources disagree about 1988–1994."""
+    rows = seed_db.execute("""
+        SELECT quantity_id, same_source, high_bound, low_bound, margin FROM findings ORDER BY quantity_id
+    """).fetchall()  # fmt: skip
+    assert rows == [
+        ("killed/all/civilians/2016-04-01..2016-04-05", True, 10, 15, 5),
+        ("killed/armenian/civilians/2016-04-01..2016-04-05", True, 4, 9, 5),
+        ("killed/armenian/military/2016-04-01..2016-04-05", True, 88, 91, 3),
+        ("killed/azerbaijani/military/1988..1994", False, 11557, 25000, 13443),
+        ("killed/azerbaijani/military/2016-04-01..2016-04-05", True, 92, 94, 2),
+    ]
+
+
+def test_seed_quantities(seed_db: duckdb.DuckDBPyConnection) -> None:
+    totals = seed_db.execute("""
+        SELECT count(*), count(*) FILTER (n_claims > 1), count(*) FILTER (status = 'agreed'),
+               count(*) FILTER (status = 'contradicted')
+        FROM quantities
+    """).fetchone()  # fmt: skip
+    assert totals == (200, 32, 27, 5)
+
+    def bounds(quantity_id: str) -> tuple:
+        return seed_db.execute(
+            "SELECT n_claims, widest_low, widest_high, consensus_low, consensus_high, status FROM quantities"
+            " WHERE quantity_id = ?", [quantity_id]
+        ).fetchone()  # fmt: skip
+
+    # infobox and Fatalities agree on 28,000–38,000 killed in the first war
+    assert bounds("killed/all/all/1988..1994") == (2, 28000, 38000, 28000, 38000, "agreed")
+    # "as many as 3,000" (most observers) allows the infobox's 3,000
+    assert bounds("killed/all/all/1994-05..2009-08") == (2, 0, 3000, 3000, 3000, "agreed")
+    # "at least 185" and "an estimated two hundred" civilians in the 2020 war meet at 185–220
+    assert bounds("killed/all/civilians/2020-09-27..2020-11-10") == (2, 180, None, 185, 220, "agreed")
+    # "approximately 20" (prose) and 20 (table) Azerbaijani soldiers in 2012
+    assert bounds("killed/azerbaijani/military/2012") == (2, 18, 22, 20, 20, "agreed")
+    # "at least 64 ... according to Armenian sources" and the table's 64 for 2015
+    assert bounds("killed/azerbaijani/military/2015") == (2, 64, None, 64, 64, "agreed")
+    # official figures for the 2020 war, stated twice
+    assert bounds("killed/armenian/military/2020-09-27..2020-11-10") == (2, 3825, 3825, 3825, 3825, "agreed")
+    assert bounds("killed/azerbaijani/military/2020-09-27..2020-11-10") == (2, 2906, 2906, 2906, 2906, "agreed")
+    # single-claim quantities that the part/whole checks will use
+    assert bounds("killed/all/military/2008..2010") == (1, 74, 74, 74, 74, "single")
+    assert bounds("killed/azerbaijani/military/1994-01..2020-09") == (1, 398, 398, 398, 398, "single")
+    assert bounds("killed/azerbaijani/military/1994..2016") == (1, 1008, 1008, 1008, 1008, "single")

@@ -1,0 +1,118 @@
+"""The DuckDB store: schema comments, idempotent runs, carried history, refusal without a trace."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from claimrec import pipeline
+from claimrec.errors import StageFailed
+from conftest import snapshot
+
+REBUILT_TABLES = ("documents", "sources", "units", "taxonomy", "taxonomy_paths", "qualifiers", "claims",
+                  "quantities", "findings")  # fmt: skip
+
+
+def _rows(db: Path, table: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+
+
+def test_every_table_and_column_has_a_comment(seed_db: duckdb.DuckDBPyConnection) -> None:
+    tables = seed_db.execute("SELECT table_name, comment FROM duckdb_tables() ORDER BY 1").fetchall()
+    assert [t for t, _ in tables] == sorted([*REBUILT_TABLES, "runs", "validations"])
+    assert all(comment for _, comment in tables)
+    bare = seed_db.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal AND comment IS NULL").fetchall()
+    assert bare == []
+
+
+def test_second_run_with_same_claims_changes_no_row(mini_config: pipeline.RunConfig) -> None:
+    pipeline.run_pipeline(mini_config)
+    first = {t: _rows(mini_config.db_path, t) for t in REBUILT_TABLES}
+    report = (mini_config.reports_dir / "discrepancies.md").read_bytes()
+    pipeline.run_pipeline(mini_config)
+    assert {t: _rows(mini_config.db_path, t) for t in REBUILT_TABLES} == first
+    assert (mini_config.reports_dir / "discrepancies.md").read_bytes() == report
+    runs = _rows(mini_config.db_path, "runs")
+    assert len(runs) == 2 and runs[0][0] != runs[1][0]
+    with duckdb.connect(str(mini_config.db_path), read_only=True) as con:
+        assert con.execute("SELECT count(DISTINCT input_digest), min(n_claims), min(status) FROM runs").fetchone() == (
+            1, 7, "succeeded"
+        )  # fmt: skip
+        per_run = con.execute("SELECT count(*) FROM validations GROUP BY run_id").fetchall()
+        assert len(per_run) == 2 and per_run[0] == per_run[1]
+
+
+def test_history_survives_an_edit(mini_config: pipeline.RunConfig) -> None:
+    pipeline.run_pipeline(mini_config)
+    path = mini_config.claims_dir / "claims.yaml"
+    path.write_text(path.read_text().replace("value: 120", "value: 160"))
+    pipeline.run_pipeline(mini_config)
+    with duckdb.connect(str(mini_config.db_path), read_only=True) as con:
+        assert con.execute("SELECT n_findings FROM runs ORDER BY started_at").fetchall() == [(1,), (0,)]
+        assert con.execute("SELECT count(*) FROM findings").fetchone() == (0,)
+
+
+def test_refused_input_leaves_database_and_reports_as_they_were(mini_config: pipeline.RunConfig) -> None:
+    pipeline.run_pipeline(mini_config)
+    before = snapshot(mini_config.db_path, mini_config.reports_dir)
+    path = mini_config.claims_dir / "claims.yaml"
+    path.write_text(path.read_text().replace("low: 150\n    high: 180", "low: 180\n    high: 150"))
+    with pytest.raises(StageFailed) as caught:
+        pipeline.run_pipeline(mini_config)
+    assert caught.value.stage == "parse"
+    assert snapshot(mini_config.db_path, mini_config.reports_dir) == before
+    leftovers = sorted(p.name for p in mini_config.db_path.parent.iterdir() if ".building" in p.name)
+    assert leftovers == []
+
+
+def test_failure_after_the_build_leaves_nothing_published(mini_config: pipeline.RunConfig, monkeypatch) -> None:
+    pipeline.run_pipeline(mini_config)
+    before = snapshot(mini_config.db_path, mini_config.reports_dir)
+
+    def broken_report(con, directory):  # noqa: ANN001
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pipeline.report, "write", broken_report)
+    with pytest.raises(StageFailed, match="stage report failed: disk full"):
+        pipeline.run_pipeline(mini_config)
+    assert snapshot(mini_config.db_path, mini_config.reports_dir) == before
+    assert not list(mini_config.db_path.parent.glob(".*.building*"))
+    assert not list(mini_config.reports_dir.glob(".building-*"))
+
+
+def test_readers_keep_working_while_a_run_publishes(mini_config: pipeline.RunConfig) -> None:
+    pipeline.run_pipeline(mini_config)
+    reader = duckdb.connect(str(mini_config.db_path), read_only=True)
+    try:
+        pipeline.run_pipeline(mini_config)  # a read-only connection is open on the published file
+        assert reader.execute("SELECT count(*) FROM claims").fetchone() == (7,)
+    finally:
+        reader.close()
+    assert len(_rows(mini_config.db_path, "runs")) == 2
+
+
+def test_an_unreadable_previous_database_is_refused(mini_config: pipeline.RunConfig) -> None:
+    mini_config.db_path.write_bytes(b"not a database")
+    with pytest.raises(StageFailed, match="cannot read the previous database"):
+        pipeline.run_pipeline(mini_config)
+    assert mini_config.db_path.read_bytes() == b"not a database"
+
+
+def test_duckdb_cli_opens_the_file(seed_run: pipeline.RunConfig, tmp_path: Path) -> None:
+    cli = Path(sys.executable).with_name("duckdb")
+    cli = cli if cli.exists() else shutil.which("duckdb")
+    assert cli, "the duckdb command-line client (duckdb-cli on PyPI) is part of the test dependencies"
+    version = subprocess.run([cli, "--version"], capture_output=True, text=True, check=True).stdout
+    assert version.startswith("v1.5.")
+    out = subprocess.run(
+        [cli, "-readonly", "-csv", str(seed_run.db_path), "-c", "select kind, message from findings order by 2"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert out.splitlines()[0] == "kind,message"
+    assert "Government of Azerbaijan (11,557) and Western and Russian estimates (25,000–30,000) disagree" in out
