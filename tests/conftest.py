@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -15,9 +14,7 @@ from claimrec.model import ClaimSet
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-ROOT = Path(__file__).resolve().parent.parent
-CLAIMS = ROOT / "claims"
-MINI = Path(__file__).resolve().parent / "cases" / "mini"
+from support import CLAIMS, MINI
 
 
 @pytest.fixture(scope="session")
@@ -55,13 +52,3 @@ def mini(tmp_path: Path) -> Path:
 def mini_config(mini: Path) -> pipeline.RunConfig:
     """Where a run over the small claims folder reads and writes."""
     return pipeline.RunConfig(mini, mini.parent / "claimrec.duckdb", mini.parent / "reports")
-
-
-def snapshot(*paths: Path) -> dict[str, str]:
-    """SHA-256 of every file under the given paths (missing paths give no entries)."""
-    out = {}
-    for base in paths:
-        files = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file()) if base.exists() else []
-        for f in files:
-            out[str(f)] = hashlib.sha256(f.read_bytes()).hexdigest()
-    return out

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import snapshot
+from support import snapshot
 
 
 def claimrec(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -9,7 +9,7 @@ import duckdb
 import yaml
 
 from claimrec.model import ClaimSet
-from conftest import CLAIMS
+from support import CLAIMS
 
 DOCUMENT = CLAIMS / "documents" / "wikipedia-nagorno-karabakh-conflict.txt"
 

@@ -12,7 +12,7 @@ import pytest
 
 from claimrec import pipeline
 from claimrec.errors import StageFailed
-from conftest import snapshot
+from support import snapshot
 
 REBUILT_TABLES = ("documents", "sources", "units", "taxonomy", "taxonomy_paths", "qualifiers", "claims",
                   "quantities", "findings")  # fmt: skip
