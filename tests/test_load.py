@@ -62,13 +62,13 @@ BAD_CLAIMS = [
     ("duplicate-key", "value: 120", "value: 120\n    value: 121",
      f"{F}:13: key 'value' appears twice in one mapping: keep one"),
     ("yaml-syntax", "quote: Hundreds were wounded", 'quote: "Hundreds were wounded',
-     f"{F}:61: not valid YAML: expected <block end>, but found '<scalar>' (while parsing a block mapping that"
-     " starts at line 42)"),
+     f"{F}:61: not valid YAML: did not find expected key (while parsing a block mapping that starts at line 42)"),
     ("python-tag", "value: 120", "value: !!python/object/apply:os.system ['true']",
      f"{F}:12: not valid YAML: could not determine a constructor for the tag"
      " 'tag:yaml.org,2002:python/object/apply:os.system'"),
     ("alias", "period: 2019\n    value: 40", "period: &y 2019\n    value: *y",
-     f"{F}:31: not valid YAML: aliases (*name) are not allowed in claim files; write the value out"),
+     f"{F}:30: not valid YAML: anchors and aliases (&name, *name) are not allowed in claim files;"
+     " write each value out"),
 ]
 
 
@@ -100,6 +100,19 @@ def test_every_problem_is_reported_at_once(mini: Path) -> None:
         (25, "civilians-killed", "source"),
     ]
     assert "3 problems in the claim files" in str(caught.value)
+
+
+def test_billion_laughs_is_refused_at_once(mini: Path) -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]"
+              for i in range(9)]  # fmt: skip
+    (mini / "laughs.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load.load_claims(mini)
+    assert [str(p) for p in caught.value.problems] == [
+        "claims/laughs.yaml:1: not valid YAML: anchors and aliases (&name, *name) are not allowed in claim files;"
+        " write each value out"
+    ]
 
 
 def test_empty_claim_file(mini: Path) -> None:

@@ -49,20 +49,20 @@ class _Map(dict):
     lines: dict
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when installed
     """Safe YAML that records line numbers, refuses aliases and reports duplicate keys."""
 
     def __init__(self, stream: str):
         super().__init__(stream)
         self.duplicates: list[tuple[int, str]] = []
 
-    def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in claim files; write the value out", mark
+    def construct_object(self, node, deep=False):  # noqa: ANN001 - PyYAML's signature
+        # An alias is the same node met twice; refusing it also stops "billion laughs" expansion.
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors and aliases (&name, *name) are not allowed in claim files; write each value out", node.start_mark
             )
-        return super().compose_node(parent, index)
+        return super().construct_object(node, deep)
 
     def construct_line_mapping(self, node: yaml.MappingNode) -> _Map:
         self.flatten_mapping(node)
@@ -90,9 +90,13 @@ class _Reader:
         self.root = claims_dir
         self.problems: list[Problem] = []
         self.digest = hashlib.sha256()
+        self._names: dict[Path, str] = {}
 
     def name(self, path: Path) -> str:
-        return (Path(self.root.name) / path.relative_to(self.root)).as_posix()
+        """The path as messages show it: relative to the claims folder's parent."""
+        if path not in self._names:
+            self._names[path] = (Path(self.root.name) / path.relative_to(self.root)).as_posix()
+        return self._names[path]
 
     def problem(self, path: Path, line: int, message: str, claim: str | None = None,
                 field: str | None = None) -> None:  # fmt: skip

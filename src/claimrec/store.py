@@ -66,8 +66,10 @@ def _connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         raise StoreError(f"{path}: cannot open the database: {exc}") from exc
 
 
-def build(claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building: Path) -> None:
-    """Write the claims, reference data, this run's validations and the carried history into `building`."""
+def build(claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building: Path,
+          claims: pl.DataFrame | None = None) -> None:  # fmt: skip
+    """Write the claims (by default the claim set's), reference data, this run's validations and the carried
+    history into `building`."""
     building.unlink(missing_ok=True)
     con = _connect(building)
     try:
@@ -78,7 +80,7 @@ def build(claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building
         for table in REFERENCE_TABLES:
             _insert(con, table, claimset.table(table))
         con.execute(sql("taxonomy_paths"))
-        _insert(con, "claims", claimset.claims_frame())
+        _insert(con, "claims", claimset.claims_frame() if claims is None else claims)
         if previous:
             _carry_history(con)
         _insert(con, "validations", validations)
