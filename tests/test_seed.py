@@ -98,10 +98,11 @@ def test_azerbaijani_soldiers_1988_1994_are_contradicted(seed_db: duckdb.DuckDBP
     )]  # fmt: skip
 
 
-def test_all_findings_of_the_seed(seed_db: duckdb.DuckDBPyConnection) -> None:
+def test_disjoint_claims_of_the_seed(seed_db: duckdb.DuckDBPyConnection) -> None:
     """The article contradicts itself four times about 1–5 April 2016, and two sources disagree about 1988–1994."""
     rows = seed_db.execute("""
-        SELECT quantity_id, same_source, high_bound, low_bound, margin FROM findings ORDER BY quantity_id
+        SELECT quantity_id, same_source, high_bound, low_bound, margin FROM findings
+        WHERE kind = 'disjoint_claims' ORDER BY quantity_id
     """).fetchall()  # fmt: skip
     assert rows == [
         ("killed/all/civilians/2016-04-01..2016-04-05", True, 10, 15, 5),
@@ -141,5 +142,94 @@ def test_seed_quantities(seed_db: duckdb.DuckDBPyConnection) -> None:
     assert bounds("killed/azerbaijani/military/2020-09-27..2020-11-10") == (2, 2906, 2906, 2906, 2906, "agreed")
     # single-claim quantities that the part/whole checks will use
     assert bounds("killed/all/military/2008..2010") == (1, 74, 74, 74, 74, "single")
-    assert bounds("killed/azerbaijani/military/1994-01..2020-09") == (1, 398, 398, 398, 398, "single")
+    assert bounds("killed/azerbaijani/military/1994-01-01..2020-09-26") == (1, 398, 398, 398, 398, "single")
     assert bounds("killed/azerbaijani/military/1994..2016") == (1, 1008, 1008, 1008, 1008, "single")
+
+
+def test_part_whole_findings_of_the_seed(seed_db: duckdb.DuckDBPyConnection) -> None:
+    rows = seed_db.execute("""
+        SELECT kind, certainty, same_source, quantity_id, part_quantity_ids, low_bound, high_bound, margin
+        FROM findings WHERE kind <> 'disjoint_claims' ORDER BY kind, quantity_id
+    """).fetchall()  # fmt: skip
+    az_period = "1994-01-01..2020-09-26"
+    assert rows == [
+        # the Caspian Defense Studies Institute's 1994–2016 figures exceed Azerbaijan's own for 1994–September 2020
+        ("part_exceeds_whole", "definite", False, f"killed/azerbaijani/civilians/{az_period}",
+         ["killed/azerbaijani/civilians/1994..2016"], 91, 31, 60),
+        ("part_exceeds_whole", "definite", False, f"killed/azerbaijani/military/{az_period}",
+         ["killed/azerbaijani/military/1994..2016"], 1008, 398, 610),
+        # "two missing" in April 2016, against one Armenian and three Azerbaijani soldiers missing
+        ("part_exceeds_whole", "definite", True, "missing/all/military/2016-04-01..2016-04-05",
+         ["missing/azerbaijani/military/2016-04-01..2016-04-05"], 3, 2, 1),
+        # 239 Karabakhi soldiers unaccounted for (as of 2014) against 196 Armenian soldiers missing
+        ("part_exceeds_whole", "definite", False, "missing/armenian/military/1988..1994",
+         ["missing/artsakh/military/1988..1994"], 239, 196, 43),
+        # the 2015 table row: 42 Armenian + 64 Azerbaijani soldiers, but a total of 77
+        ("parts_exceed_whole", "definite", False, "killed/all/military/2015",
+         ["killed/armenian/military/2015", "killed/azerbaijani/military/2015"], 106, 77, 29),
+        ("parts_exceed_whole", "definite", False, f"killed/azerbaijani/civilians/{az_period}",
+         ["killed/azerbaijani/civilians/1994..2016", "killed/azerbaijani/civilians/2020-01-01..2020-09-26"], 92, 31, 61),
+        ("parts_exceed_whole", "definite", False, f"killed/azerbaijani/military/{az_period}",
+         ["killed/azerbaijani/military/1994..2016", "killed/azerbaijani/military/2017",
+          "killed/azerbaijani/military/2018", "killed/azerbaijani/military/2019",
+          "killed/azerbaijani/military/2020-01-01..2020-09-26"], 1055, 398, 657),
+        ("parts_exceed_whole", "definite", True, "missing/all/military/2016-04-01..2016-04-05",
+         ["missing/armenian/military/2016-04-01..2016-04-05", "missing/azerbaijani/military/2016-04-01..2016-04-05"],
+         4, 2, 2),
+    ]  # fmt: skip
+    message = seed_db.execute(
+        "SELECT message FROM findings WHERE kind = 'part_exceeds_whole' AND margin = 610"
+    ).fetchone()[0]
+    assert message == (
+        "Caspian Defense Studies Institute gives 1,008 for killed, azerbaijani, military, 1994–2016, which exceeds"
+        " Government of Azerbaijan's 398 for the whole, killed, azerbaijani, military, 1994-01-01 – 2020-09-26,"
+        " by 610."
+    )
+    assert seed_db.execute("SELECT count(*) FROM findings").fetchone() == (13,)
+
+
+def test_2008_to_2010_rows_add_up_exactly_to_74(seed_db: duckdb.DuckDBPyConnection) -> None:
+    rows = seed_db.execute("""
+        SELECT kind, part_quantity_ids, low_bound, high_bound, margin, outcome, certainty, message FROM checks
+        WHERE whole_quantity_id = 'killed/all/military/2008..2010' AND kind <> 'part_whole' ORDER BY kind
+    """).fetchall()  # fmt: skip
+    years = ["killed/all/military/2008", "killed/all/military/2009", "killed/all/military/2010"]
+    assert rows == [
+        ("cover_sum", years, 74, 74, 0, "consistent", None,
+         "The parts of killed, all, military, 2008–2010 cover it completely (2008: 30; 2009: 19; 2010: 25) and add"
+         " up to at most 74, exactly the 74 stated for the whole."),
+        ("parts_sum", years, 74, 74, 0, "consistent", None,
+         "The parts of killed, all, military, 2008–2010 (2008: 30; 2009: 19; 2010: 25) add up to at least 74,"
+         " exactly the 74 the whole allows."),
+    ]  # fmt: skip
+
+
+def test_2010_to_2019_yearly_rows_imply_at_least_541(seed_db: duckdb.DuckDBPyConnection) -> None:
+    """The table's yearly totals add up to 541, the infobox's "541–547+"; the prose adds three civilian
+    deminers killed on 29 March 2018 (the table lists only soldiers for 2018), so all claims imply 544."""
+    quantity = "killed/all/all/2010..2019"
+    implied, stated = seed_db.execute(
+        "SELECT implied_low, widest_low FROM quantities WHERE quantity_id = ?", [quantity]
+    ).fetchone()
+    assert (implied, stated) == (544, 541)
+    parts = seed_db.execute("""
+        SELECT q.quantity_id, q.chosen_low, q.subject FROM quantity_parts qp
+        JOIN quantities q ON q.quantity_id = qp.part_quantity_id
+        WHERE qp.whole_quantity_id = ? AND qp.summed ORDER BY q.quantity_id
+    """, [quantity]).fetchall()  # fmt: skip
+    table_rows = [(q, low) for q, low, subject in parts if subject is None]
+    assert [q for q, _ in table_rows] == [
+        "killed/all/all/2014", "killed/all/civilians/2011", "killed/all/civilians/2015", "killed/all/civilians/2016",
+        "killed/all/military/2010", "killed/all/military/2011", "killed/all/military/2012", "killed/all/military/2013",
+        "killed/all/military/2015", "killed/all/military/2016", "killed/all/military/2017", "killed/all/military/2018",
+        "killed/all/military/2019",
+    ]  # fmt: skip
+    assert sum(low for _, low in table_rows) == 541
+    assert [(q, low) for q, low, subject in parts if subject is not None] == [
+        ("killed/all/civilians/demining-operation/2018-03-29", 3)
+    ]
+    check = seed_db.execute(
+        "SELECT low_bound, high_bound, outcome FROM checks WHERE kind = 'parts_sum' AND whole_quantity_id = ?",
+        [quantity],
+    ).fetchone()
+    assert check == (544, None, "consistent")

@@ -15,7 +15,7 @@ from claimrec.errors import StageFailed
 from support import snapshot
 
 REBUILT_TABLES = ("documents", "sources", "units", "taxonomy", "taxonomy_paths", "qualifiers", "claims",
-                  "quantities", "findings")  # fmt: skip
+                  "quantities", "quantity_parts", "checks", "findings")  # fmt: skip
 
 
 def _rows(db: Path, table: str) -> list[tuple]:

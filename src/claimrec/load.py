@@ -285,7 +285,10 @@ def _read_taxonomy(r: _Reader) -> tuple[dict[str, Unit], list[Node]]:
     for name, spec in (unit_map or {}).items():
         spec = r.mapping(path, spec, unit_map.lines[name], "a mapping with integer and description", field=name)
         if spec is not None:
-            units[str(name)] = Unit(str(name), spec.get("integer") is True, str(spec.get("description") or ""))
+            r.unknown_keys(path, spec, ("integer", "additive", "description"))
+            integer = spec.get("integer") is True
+            additive = spec["additive"] is True if "additive" in spec else integer
+            units[str(name)] = Unit(str(name), integer, additive, str(spec.get("description") or ""))
     nodes: list[Node] = []
     for dimension in DIMENSIONS:
         key = TAXONOMY_KEYS[dimension]

@@ -53,10 +53,12 @@ class Source:
 
 @dataclass(frozen=True)
 class Unit:
-    """A unit of measure; `integer` units only take whole numbers."""
+    """A unit of measure; `integer` units only take whole numbers; `additive` figures of parts add up to
+    the figure of their whole (people, money), unlike shares or durations."""
 
     unit: str
     integer: bool
+    additive: bool
     description: str
 
 

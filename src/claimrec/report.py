@@ -1,7 +1,7 @@
 """The discrepancy report, `reports/discrepancies.md`, rendered from a claimrec database.
 
-Deterministic: it reads only claims, quantities and findings (never run times or ids) and orders
-every list, so the same claims give a byte-identical file.
+Deterministic: it reads only claims, quantities, checks and findings (never run times or ids) and
+orders every list, so the same claims give a byte-identical file.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 REPORT_NAME = "discrepancies.md"
+KINDS = ("disjoint_claims", "part_exceeds_whole", "parts_exceed_whole", "whole_exceeds_parts")
 
 
 def _cell(text: object) -> str:
@@ -29,6 +30,7 @@ def render(con: duckdb.DuckDBPyConnection) -> str:
     out: list[str] = ["# Discrepancy report", ""]
     out += _summary(con)
     out += _findings(con)
+    out += _holding(con)
     out += _bounds(con)
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -43,9 +45,15 @@ def _summary(con: duckdb.DuckDBPyConnection) -> list[str]:
                (SELECT count(*) FROM quantities WHERE status = 'agreed') AS agreed,
                (SELECT count(*) FROM quantities WHERE status = 'contradicted') AS contradicted,
                (SELECT count(*) FROM findings) AS findings,
-               (SELECT count(*) FROM findings WHERE same_source) AS same_source
+               (SELECT count(*) FROM findings WHERE same_source) AS same_source,
+               (SELECT count(*) FROM checks) AS checks,
+               (SELECT count(*) FROM checks WHERE outcome = 'consistent') AS holding
     """)[0]  # fmt: skip
-    kinds = _rows(con, "SELECT kind, count(*) AS n FROM findings GROUP BY kind ORDER BY kind")
+    kinds = _rows(con, """
+        SELECT kind, count(*) AS n, count(*) FILTER (certainty = 'definite') AS definite
+        FROM findings GROUP BY kind
+    """)  # fmt: skip
+    by_kind = {k["kind"]: k for k in kinds}
     lines = [
         "## Summary",
         "",
@@ -53,29 +61,41 @@ def _summary(con: duckdb.DuckDBPyConnection) -> list[str]:
         f" about {s['quantities']} distinct quantities.",
         f"- {s['multi']} quantities have more than one claim: {s['agreed']} agree (their claims share"
         f" a common range), {s['contradicted']} are contradicted.",
-        f"- {s['findings']} findings, {s['same_source']} of them a source contradicting itself"
-        + (": " + ", ".join(f"{k['n']} {k['kind']}" for k in kinds) if kinds else "") + ".",
+        f"- {s['findings']} findings, {s['same_source']} of them a source contradicting itself:",
+        "",
+        "| kind | findings | definite | possible |",
+        "|---|---:|---:|---:|",
+    ]
+    for kind in KINDS:
+        k = by_kind.get(kind, {"n": 0, "definite": 0})
+        lines.append(f"| {kind} | {k['n']} | {k['definite']} | {k['n'] - k['definite']} |")
+    lines += [
+        "",
+        f"- {s['checks']} part/whole and sum relations checked, {s['holding']} of them hold.",
         "",
         "Each claim is read as an interval of values it allows (see `claims/qualifiers.yaml`):"
         " \"at least 541\" allows 541 or more, \"approximately 20\" allows 18–22. Two claims about the same"
-        " quantity contradict each other when their intervals do not overlap.",
+        " quantity contradict each other when their intervals do not overlap; a part (a side within a side,"
+        " a category within a category, a period within a period) contradicts its whole when it is above it."
+        " A contradiction is *definite* when it holds whichever claims are believed, *possible* when it"
+        " depends on which claims of a quantity are believed.",
         "",
     ]
     return lines
 
 
 def _findings(con: duckdb.DuckDBPyConnection) -> list[str]:
-    findings = _rows(con, """
+    findings = _rows(con, f"""
         SELECT f.*, q.label FROM findings f JOIN quantities q USING (quantity_id)
-        ORDER BY f.kind, f.quantity_id, f.margin DESC, f.finding_id
+        ORDER BY list_position({list(KINDS)}, f.kind), f.certainty, f.quantity_id, f.margin DESC, f.finding_id
     """)  # fmt: skip
     claims = {
         c["claim_id"]: c
         for c in _rows(con, """
-            SELECT c.*, s.name AS source_name, s.type AS source_type, s.affiliation,
+            SELECT c.*, s.name AS source_name, s.type AS source_type, s.affiliation, q.label,
                    claimrec_figure(c.qualifier, c.value, c.stated_low, c.stated_high) AS figure,
                    claimrec_interval(c.low, c.high) AS interval
-            FROM claims c JOIN sources s USING (source_id)
+            FROM claims c JOIN sources s USING (source_id) JOIN quantities q USING (quantity_id)
             WHERE c.claim_id IN (SELECT unnest(claim_ids) FROM findings)
         """)  # fmt: skip
     }
@@ -84,12 +104,18 @@ def _findings(con: duckdb.DuckDBPyConnection) -> list[str]:
         return lines + ["No contradictions found.", ""]
     for number, f in enumerate(findings, start=1):
         scope = "within one source" if f["same_source"] else "across sources"
-        lines += [f"### {number}. {f['kind']}: {f['label']}", "", f"`{f['finding_id']}`, {scope}. {f['message']}", ""]
+        lines += [
+            f"### {number}. {f['kind']} ({f['certainty']}): {f['label']}",
+            "",
+            f"`{f['finding_id']}`, {scope}. {f['message']}",
+            "",
+        ]
         for claim_id in f["claim_ids"]:
             c = claims[claim_id]
             side = f", {c['affiliation']}" if c["affiliation"] else ""
+            about = "" if c["quantity_id"] == f["quantity_id"] else f" for {c['label']}"
             lines += [
-                f"- **{c['source_name']}** ({c['source_type']}{side}): {c['figure']}, read as {c['interval']}"
+                f"- **{c['source_name']}** ({c['source_type']}{side}): {c['figure']}{about}, read as {c['interval']}"
                 f" — claim `{claim_id}`, {c['section'] or c['document_id']} ({c['file']}:{c['line']})",
                 f"  > {c['quote']}",
             ]
@@ -97,26 +123,51 @@ def _findings(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
+def _holding(con: duckdb.DuckDBPyConnection) -> list[str]:
+    sums = _rows(con, """
+        SELECT kind, message FROM checks WHERE outcome = 'consistent' AND kind <> 'part_whole'
+        ORDER BY kind, whole_quantity_id
+    """)  # fmt: skip
+    pairs = con.execute("SELECT count(*) FROM checks WHERE kind = 'part_whole' AND outcome = 'consistent'").fetchone()
+    lines = [
+        "## Relations that hold",
+        "",
+        f"{pairs[0]} part/whole pairs hold: no claim on the part is above a claim on its whole"
+        " (the `checks` table lists each). Sums of parts that hold:",
+        "",
+    ]
+    lines += [f"- {r['message']}" for r in sums] or ["- none"]
+    return lines + [""]
+
+
 def _bounds(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = _rows(con, """
         SELECT label, unit, n_claims, n_sources, status,
                claimrec_interval(widest_low, widest_high) AS widest,
-               CASE WHEN consensus_low IS NULL THEN 'none' ELSE claimrec_interval(consensus_low, consensus_high) END AS consensus
-        FROM quantities WHERE n_claims > 1 ORDER BY quantity_id
+               CASE WHEN consensus_low IS NULL THEN 'none' ELSE claimrec_interval(consensus_low, consensus_high) END AS consensus,
+               CASE WHEN implied_low IS NULL AND implied_high IS NULL THEN ''
+                    WHEN implied_low IS NULL THEN 'at most ' || claimrec_number(implied_high)
+                    ELSE claimrec_interval(implied_low, implied_high) END AS implied
+        FROM quantities
+        WHERE n_claims > 1 OR implied_low > chosen_low OR implied_high < chosen_high
+           OR (chosen_high IS NULL AND implied_high IS NOT NULL)
+        ORDER BY quantity_id
     """)  # fmt: skip
     lines = [
-        "## Bounds of every quantity with more than one claim",
+        "## Bounds",
         "",
-        "Widest: the range from the lowest to the highest value any claim allows."
-        " Consensus: the range every claim allows (none when they do not all meet).",
+        "Every quantity with more than one claim, or whose parts or wholes narrow what its own claims say."
+        " Widest: from the lowest to the highest value any claim allows. Consensus: the range every claim"
+        " allows (none when they do not all meet). Implied: the range its parts and wholes allow (parts"
+        " add up to at least the low; parts that cover it, or a whole containing it, cap the high).",
         "",
-        "| quantity | unit | claims | sources | widest | consensus | status |",
-        "|---|---|---:|---:|---|---|---|",
+        "| quantity | unit | claims | sources | widest | consensus | implied | status |",
+        "|---|---|---:|---:|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {_cell(r['label'])} | {_cell(r['unit'])} | {r['n_claims']} | {r['n_sources']} |"
-            f" {_cell(r['widest'])} | {_cell(r['consensus'])} | {r['status']} |"
+            f" {_cell(r['widest'])} | {_cell(r['consensus'])} | {_cell(r['implied'])} | {r['status']} |"
         )
     return lines + [""]
 

@@ -133,6 +133,7 @@ def reconcile(building: Path) -> dict[str, int]:
     try:
         con.execute("BEGIN TRANSACTION")
         con.execute(sql("reconcile"))
+        con.execute(sql("relations"))
         con.execute("COMMIT")
         return counts(con)
     except duckdb.Error as exc:
@@ -145,7 +146,7 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row counts of the main tables."""
     return {
         table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        for table in ("claims", "sources", "quantities", "findings")
+        for table in ("claims", "sources", "quantities", "findings", "checks")
     }
 
 

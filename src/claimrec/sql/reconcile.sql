@@ -31,34 +31,42 @@ UPDATE claims SET quantity_id = concat_ws('/', metric, side, category,
         nullif(trim(regexp_replace(lower(subject), '[^a-z0-9]+', '-', 'g'), '-'), ''),
         replace(replace(claimrec_period(period_start, period_end), ' – ', '..'), '–', '..'));
 
-INSERT INTO quantities
-SELECT quantity_id,
-       any_value(metric), any_value(side), any_value(category), any_value(subject),
-       any_value(period_start), any_value(period_end), any_value(unit),
-       concat_ws(', ', any_value(metric), any_value(side), any_value(category), any_value(subject),
-                 claimrec_period(any_value(period_start), any_value(period_end))) AS label,
-       count(*) AS n_claims,
-       count(DISTINCT source_id) AS n_sources,
-       min(low) AS widest_low,
-       CASE WHEN count(high) = count(*) THEN max(high) END AS widest_high,
-       CASE WHEN max(low) <= coalesce(min(high), max(low)) THEN max(low) END AS consensus_low,
-       CASE WHEN max(low) <= min(high) THEN min(high) END AS consensus_high,
-       CASE WHEN count(*) = 1 THEN 'single'
-            WHEN max(low) > min(high) THEN 'contradicted'
-            ELSE 'agreed' END AS status
-FROM claims
-GROUP BY quantity_id
+INSERT INTO quantities BY NAME
+SELECT *,
+       CASE WHEN status = 'contradicted' THEN widest_low ELSE consensus_low END AS chosen_low,
+       CASE WHEN status = 'contradicted' THEN widest_high ELSE consensus_high END AS chosen_high
+FROM (
+    SELECT quantity_id,
+           any_value(metric) AS metric, any_value(side) AS side, any_value(category) AS category,
+           any_value(subject) AS subject, any_value(period_start) AS period_start,
+           any_value(period_end) AS period_end, any_value(unit) AS unit,
+           concat_ws(', ', any_value(metric), any_value(side), any_value(category), any_value(subject),
+                     claimrec_period(any_value(period_start), any_value(period_end))) AS label,
+           count(*) AS n_claims,
+           count(DISTINCT source_id) AS n_sources,
+           min(low) AS widest_low,
+           CASE WHEN count(high) = count(*) THEN max(high) END AS widest_high,
+           CASE WHEN max(low) <= coalesce(min(high), max(low)) THEN max(low) END AS consensus_low,
+           CASE WHEN max(low) <= min(high) THEN min(high) END AS consensus_high,
+           CASE WHEN count(*) = 1 THEN 'single'
+                WHEN max(low) > min(high) THEN 'contradicted'
+                ELSE 'agreed' END AS status
+    FROM claims
+    GROUP BY quantity_id
+)
 ORDER BY quantity_id;
 
 -- 3. disjoint_claims: every pair of claims on one quantity whose intervals do not meet,
 --    the lower claim first. An inequality join (no all-pairs scan of the quantity).
-INSERT INTO findings
+INSERT INTO findings BY NAME
 SELECT 'F' || substr(md5('disjoint_claims|' || a.claim_id || '|' || b.claim_id), 1, 12) AS finding_id,
        'disjoint_claims' AS kind,
        a.quantity_id,
        [a.claim_id, b.claim_id] AS claim_ids,
        [a.source_id, b.source_id] AS source_ids,
        a.source_id = b.source_id AS same_source,
+       'definite' AS certainty,
+       NULL AS part_quantity_ids,
        b.low AS low_bound,
        a.high AS high_bound,
        b.low - a.high AS margin,

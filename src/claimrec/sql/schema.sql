@@ -39,11 +39,13 @@ COMMENT ON COLUMN sources.notes IS 'Free notes about the source';
 CREATE TABLE units (
     unit        VARCHAR PRIMARY KEY,
     "integer"   BOOLEAN NOT NULL,
+    additive    BOOLEAN NOT NULL,
     description VARCHAR NOT NULL
 );
 COMMENT ON TABLE units IS 'Units in which metrics are counted or measured';
 COMMENT ON COLUMN units.unit IS 'Unit id (people, percent, km2, usd, ...)';
 COMMENT ON COLUMN units."integer" IS 'True when figures in this unit are whole numbers; their intervals are rounded inwards to whole numbers';
+COMMENT ON COLUMN units.additive IS 'True when the figures of disjoint parts add up to the figure of their whole (people, money), so part/whole checks apply; false for shares, distances and durations';
 COMMENT ON COLUMN units.description IS 'What the unit is';
 
 CREATE TABLE taxonomy (
@@ -166,7 +168,11 @@ CREATE TABLE quantities (
     widest_high    DOUBLE,
     consensus_low  DOUBLE,
     consensus_high DOUBLE,
-    status         VARCHAR NOT NULL
+    status         VARCHAR NOT NULL,
+    chosen_low     DOUBLE,
+    chosen_high    DOUBLE,
+    implied_low    DOUBLE,
+    implied_high   DOUBLE
 );
 COMMENT ON TABLE quantities IS 'One row per distinct quantity (metric, side, category, subject, period) with the bounds its claims give';
 COMMENT ON COLUMN quantities.quantity_id IS 'Readable id: metric/side/category[/subject]/period';
@@ -185,6 +191,49 @@ COMMENT ON COLUMN quantities.widest_high IS 'Highest high of any claim; NULL whe
 COMMENT ON COLUMN quantities.consensus_low IS 'Low end of the interval every claim allows (highest low); NULL when the claims do not all meet';
 COMMENT ON COLUMN quantities.consensus_high IS 'High end of the interval every claim allows (lowest high); NULL when the claims do not all meet or none has an upper bound';
 COMMENT ON COLUMN quantities.status IS 'single (one claim), agreed (all claims share some value) or contradicted (some claims do not meet)';
+COMMENT ON COLUMN quantities.chosen_low IS 'Low bound used when the quantity is added up or compared with its parts: consensus_low when its claims agree, widest_low when they do not';
+COMMENT ON COLUMN quantities.chosen_high IS 'High bound used likewise: consensus_high when its claims agree, widest_high when they do not; NULL = no upper bound';
+COMMENT ON COLUMN quantities.implied_low IS 'Lowest value its parts allow: the larger of the sum of the chosen lows of its summed disjoint parts and the largest chosen low of any part; NULL when it has no parts';
+COMMENT ON COLUMN quantities.implied_high IS 'Highest value its parts and wholes allow: the smaller of the sum of the chosen highs of parts that cover it completely and the smallest chosen high of any whole containing it; NULL when nothing bounds it';
+
+CREATE TABLE quantity_parts (
+    whole_quantity_id VARCHAR NOT NULL,
+    part_quantity_id  VARCHAR NOT NULL,
+    differs_in        VARCHAR[] NOT NULL,
+    maximal           BOOLEAN NOT NULL,
+    summed            BOOLEAN NOT NULL,
+    PRIMARY KEY (whole_quantity_id, part_quantity_id)
+);
+COMMENT ON TABLE quantity_parts IS 'Every pair of quantities where one is part of the other: same metric (in an additive unit), and side, category, subject and period each equal to or inside the whole''s';
+COMMENT ON COLUMN quantity_parts.whole_quantity_id IS 'The enclosing quantity (quantities.quantity_id)';
+COMMENT ON COLUMN quantity_parts.part_quantity_id IS 'The quantity inside it';
+COMMENT ON COLUMN quantity_parts.differs_in IS 'Which of side, category, subject and period are narrower in the part';
+COMMENT ON COLUMN quantity_parts.maximal IS 'True when no other part of the same whole contains this part';
+COMMENT ON COLUMN quantity_parts.summed IS 'True when the part is among the disjoint maximal parts whose bounds are added up for the whole (parts_sum and cover_sum checks)';
+
+CREATE TABLE checks (
+    check_id          VARCHAR PRIMARY KEY,
+    kind              VARCHAR NOT NULL,
+    whole_quantity_id VARCHAR NOT NULL,
+    part_quantity_ids VARCHAR[] NOT NULL,
+    low_bound         DOUBLE,
+    high_bound        DOUBLE,
+    margin            DOUBLE,
+    outcome           VARCHAR NOT NULL,
+    certainty         VARCHAR,
+    message           VARCHAR NOT NULL
+);
+COMMENT ON TABLE checks IS 'Every part/whole and sum relation evaluated, whether it holds or not';
+COMMENT ON COLUMN checks.check_id IS 'Stable id of the check';
+COMMENT ON COLUMN checks.kind IS 'part_whole (a part is not above its whole), parts_sum (disjoint parts add up to no more than the whole) or cover_sum (parts that cover the whole completely add up to no less than it)';
+COMMENT ON COLUMN checks.whole_quantity_id IS 'The whole (quantities.quantity_id)';
+COMMENT ON COLUMN checks.part_quantity_ids IS 'The parts compared with it';
+COMMENT ON COLUMN checks.low_bound IS 'What must not be above high_bound: the highest claimed low of the part (part_whole), the sum of the parts'' chosen lows (parts_sum), the whole''s chosen low (cover_sum)';
+COMMENT ON COLUMN checks.high_bound IS 'The limit: the lowest claimed high of the whole (part_whole), the whole''s chosen high (parts_sum), the sum of the parts'' chosen highs (cover_sum); NULL = no limit';
+COMMENT ON COLUMN checks.margin IS 'low_bound - high_bound: above 0 is a contradiction, 0 or below holds; NULL when there is no limit';
+COMMENT ON COLUMN checks.outcome IS 'consistent or contradiction';
+COMMENT ON COLUMN checks.certainty IS 'For contradictions: definite when it holds whichever claims are believed, possible when it depends on the choice; NULL when consistent';
+COMMENT ON COLUMN checks.message IS 'The relation in one plain sentence';
 
 CREATE TABLE findings (
     finding_id   VARCHAR PRIMARY KEY,
@@ -193,6 +242,8 @@ CREATE TABLE findings (
     claim_ids    VARCHAR[] NOT NULL,
     source_ids   VARCHAR[] NOT NULL,
     same_source  BOOLEAN NOT NULL,
+    certainty    VARCHAR NOT NULL,
+    part_quantity_ids VARCHAR[],
     low_bound    DOUBLE NOT NULL,
     high_bound   DOUBLE NOT NULL,
     margin       DOUBLE NOT NULL,
@@ -200,13 +251,15 @@ CREATE TABLE findings (
 );
 COMMENT ON TABLE findings IS 'One row per contradiction found between claims';
 COMMENT ON COLUMN findings.finding_id IS 'Stable id: the same contradiction between the same claims keeps its id across runs';
-COMMENT ON COLUMN findings.kind IS 'Kind of contradiction: disjoint_claims (two claims on one quantity that do not overlap)';
-COMMENT ON COLUMN findings.quantity_id IS 'The quantity concerned (quantities.quantity_id)';
-COMMENT ON COLUMN findings.claim_ids IS 'Every claim involved, lower figure first';
+COMMENT ON COLUMN findings.kind IS 'Kind of contradiction: disjoint_claims (two claims on one quantity do not overlap), part_exceeds_whole (a claim on a part is above a claim on its whole), parts_exceed_whole (disjoint parts add up to more than the whole), whole_exceeds_parts (parts covering the whole completely add up to less than it)';
+COMMENT ON COLUMN findings.quantity_id IS 'The quantity concerned; for part/whole kinds, the whole (quantities.quantity_id)';
+COMMENT ON COLUMN findings.claim_ids IS 'Every claim involved: for disjoint_claims the lower figure first, otherwise the whole''s claims first';
 COMMENT ON COLUMN findings.source_ids IS 'The sources of those claims, in the same order';
 COMMENT ON COLUMN findings.same_source IS 'True when one source contradicts itself';
-COMMENT ON COLUMN findings.low_bound IS 'The lower bound that is too high (for disjoint_claims: the low of the higher claim)';
-COMMENT ON COLUMN findings.high_bound IS 'The upper bound it exceeds (for disjoint_claims: the high of the lower claim)';
+COMMENT ON COLUMN findings.certainty IS 'definite when the contradiction holds whichever claims are believed; possible when it depends on which claims of a quantity are believed';
+COMMENT ON COLUMN findings.part_quantity_ids IS 'For part/whole kinds, the parts involved; NULL for disjoint_claims';
+COMMENT ON COLUMN findings.low_bound IS 'The lower bound that is too high: the low of the higher claim (disjoint_claims), of the part''s claim (part_exceeds_whole), the sum of the parts'' lows (parts_exceed_whole), the whole''s low (whole_exceeds_parts)';
+COMMENT ON COLUMN findings.high_bound IS 'The upper bound it exceeds: the high of the lower claim, of the whole''s claim, the whole''s high, or the sum of the parts'' highs';
 COMMENT ON COLUMN findings.margin IS 'low_bound - high_bound: how far apart the figures are (always > 0)';
 COMMENT ON COLUMN findings.message IS 'The contradiction in one plain sentence';
 

@@ -1,0 +1,125 @@
+"""Parts and wholes: containment, sums of parts, covers, certainty and implied bounds, on small cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from claimrec import load, store, validate
+
+
+def _claims(mini: Path, rows: list[tuple]) -> duckdb.DuckDBPyConnection:
+    """Replace the mini claims with `rows` of (id, source, metric, side, category, period, figure) and reconcile."""
+    lines = ["document: report", "claims:"]
+    for claim_id, source, metric, side, category, period, figure in rows:
+        lines += [f"  - id: {claim_id}", f"    source: {source}", "    quote: Hundreds were wounded",
+                  f"    metric: {metric}", f"    side: {side}", f"    category: {category}", f"    period: {period}"]
+        lines += [f"    {part.strip()}" for part in figure.split(";")]  # fmt: skip
+    (mini / "claims.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = mini.parent / "relations.duckdb"
+    store.build(load.load_claims(mini), validate.outcomes_frame("t", []), mini.parent / "none.duckdb", db)
+    store.reconcile(db)
+    return duckdb.connect(str(db), read_only=True)
+
+
+def _findings(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return con.execute("""
+        SELECT kind, certainty, quantity_id, claim_ids, low_bound, high_bound, margin FROM findings
+        WHERE kind <> 'disjoint_claims' ORDER BY kind, quantity_id, claim_ids
+    """).fetchall()  # fmt: skip
+
+
+def test_part_above_whole_is_definite_or_possible(mini: Path) -> None:
+    con = _claims(mini, [
+        ("w-low", "ministry_a", "killed", "all", "all", 2019, "value: 10; qualifier: exact"),
+        ("w-high", "monitors", "killed", "all", "all", 2019, "value: 100; qualifier: exact"),
+        ("p-mid", "ngo", "killed", "side_a", "all", 2019, "value: 50; qualifier: exact"),
+        ("p-big", "ngo", "killed", "all", "military", 2019, "value: 150; qualifier: exact"),
+    ])  # fmt: skip
+    assert _findings(con) == [
+        ("part_exceeds_whole", "definite", "killed/all/all/2019", ["w-high", "p-big"], 150, 100, 50),
+        ("part_exceeds_whole", "definite", "killed/all/all/2019", ["w-low", "p-big"], 150, 10, 140),
+        # 50 only clashes with the claim of 10; believing the claim of 100 resolves it
+        ("part_exceeds_whole", "possible", "killed/all/all/2019", ["w-low", "p-mid"], 50, 10, 40),
+    ]  # fmt: skip
+    # side_a (any category) and military (any side) may count the same people: they are not added up
+    assert con.execute("SELECT count(*) FROM checks WHERE kind = 'parts_sum'").fetchone() == (0,)
+
+
+def test_parts_covering_the_whole_must_reach_it(mini: Path) -> None:
+    con = _claims(mini, [
+        ("whole", "ministry_a", "killed", "all", "military", 2019, "value: 100; qualifier: exact"),
+        ("a", "monitors", "killed", "side_a", "military", 2019, "value: 10; qualifier: exact"),
+        ("b", "ngo", "killed", "side_b", "military", 2019, "low: 15; high: 20; qualifier: range"),
+    ])  # fmt: skip
+    assert _findings(con) == [
+        ("whole_exceeds_parts", "definite", "killed/all/military/2019", ["whole", "a", "b"], 100, 30, 70),
+    ]
+    checks = con.execute("SELECT kind, outcome, low_bound, high_bound FROM checks ORDER BY kind").fetchall()
+    assert checks == [
+        ("cover_sum", "contradiction", 100, 30),
+        ("part_whole", "consistent", 10, 100),
+        ("part_whole", "consistent", 15, 100),
+        ("parts_sum", "consistent", 25, 100),
+    ]
+    implied = con.execute("SELECT quantity_id, implied_low, implied_high FROM quantities ORDER BY 1").fetchall()
+    assert implied == [
+        ("killed/all/military/2019", 25, 30),
+        ("killed/side_a/military/2019", None, 100),
+        ("killed/side_b/military/2019", None, 100),
+    ]
+
+
+def test_an_open_part_leaves_the_cover_open(mini: Path) -> None:
+    con = _claims(mini, [
+        ("whole", "ministry_a", "killed", "all", "military", 2019, "value: 100; qualifier: exact"),
+        ("a", "monitors", "killed", "side_a", "military", 2019, "value: 10; qualifier: exact"),
+        ("b", "ngo", "killed", "side_b", "military", 2019, "value: 15; qualifier: at_least"),
+    ])  # fmt: skip
+    assert _findings(con) == []
+    cover = con.execute("SELECT outcome, high_bound, margin FROM checks WHERE kind = 'cover_sum'").fetchone()
+    assert cover == ("consistent", None, None)
+
+
+def test_periods_that_tile_the_whole(mini: Path) -> None:
+    con = _claims(mini, [
+        ("year", "ministry_a", "wounded", "side_b", "all", 2019, "value: 50; qualifier: exact"),
+        ("h1", "monitors", "wounded", "side_b", "all", "{start: 2019-01, end: 2019-06}", "value: 30; qualifier: exact"),
+        ("h2", "monitors", "wounded", "side_b", "all", "{start: 2019-07, end: 2019-12}", "value: 30; qualifier: exact"),
+    ])  # fmt: skip
+    assert _findings(con) == [
+        ("parts_exceed_whole", "definite", "wounded/side_b/all/2019", ["year", "h1", "h2"], 60, 50, 10),
+    ]
+    assert con.execute("SELECT outcome, margin FROM checks WHERE kind = 'cover_sum'").fetchone() == ("consistent", -10)
+
+
+def test_overlapping_parts_are_not_added_twice(mini: Path) -> None:
+    con = _claims(mini, [
+        ("year", "ministry_a", "wounded", "all", "all", 2019, "value: 50; qualifier: exact"),
+        ("spring", "monitors", "wounded", "side_a", "all", "{start: 2019-01, end: 2019-06}", "value: 30; qualifier: exact"),
+        ("summer", "ngo", "wounded", "side_a", "all", "{start: 2019-04, end: 2019-09}", "value: 40; qualifier: exact"),
+        ("autumn", "ngo", "wounded", "side_b", "all", "{start: 2019-04, end: 2019-09}", "value: 5; qualifier: exact"),
+    ])  # fmt: skip
+    parts = con.execute(
+        "SELECT part_quantity_id, maximal, summed FROM quantity_parts ORDER BY part_quantity_id"
+    ).fetchall()
+    assert parts == [
+        ("wounded/side_a/all/2019-01..2019-06", True, False),  # overlaps the longer April–September part
+        ("wounded/side_a/all/2019-04..2019-09", True, True),
+        ("wounded/side_b/all/2019-04..2019-09", True, True),  # another side: disjoint
+    ]
+    assert con.execute("SELECT low_bound FROM checks WHERE kind = 'parts_sum'").fetchone() == (45,)
+    assert _findings(con) == []
+
+
+def test_shares_are_not_added_and_subjects_narrow(mini: Path) -> None:
+    con = _claims(mini, [
+        ("share-all", "ministry_a", "share", "all", "all", 2019, "value: 10; qualifier: exact"),
+        ("share-a", "ministry_a", "share", "side_a", "all", 2019, "value: 80; qualifier: exact"),
+        ("plain", "ngo", "killed", "all", "all", 2019, "value: 10; qualifier: exact"),
+        ("tanks", "ngo", "killed", "side_a", "all", 2019, "value: 12; qualifier: exact; subject: tank crews"),
+    ])  # fmt: skip
+    parts = con.execute("SELECT whole_quantity_id, part_quantity_id, differs_in FROM quantity_parts").fetchall()
+    assert parts == [("killed/all/all/2019", "killed/side_a/all/tank-crews/2019", ["side", "subject"])]
+    assert [f[0] for f in _findings(con)] == ["part_exceeds_whole"]
