@@ -75,12 +75,7 @@ def build(claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building
     try:
         previous = _attach_previous(con, db_path)
         con.execute("BEGIN TRANSACTION")
-        con.execute(sql("schema"))
-        con.execute(sql("macros"))
-        for table in REFERENCE_TABLES:
-            _insert(con, table, claimset.table(table))
-        con.execute(sql("taxonomy_paths"))
-        _insert(con, "claims", claimset.claims_frame() if claims is None else claims)
+        load_into(con, claimset, claims)
         if previous:
             _carry_history(con)
         _insert(con, "validations", validations)
@@ -91,6 +86,22 @@ def build(claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building
         raise StoreError(f"{building}: loading the claims failed: {exc}") from exc
     finally:
         con.close()
+
+
+def load_into(con: duckdb.DuckDBPyConnection, claimset: ClaimSet, claims: pl.DataFrame | None = None) -> None:
+    """Create the schema on `con` and load the reference data and the claims (by default the claim set's)."""
+    con.execute(sql("schema"))
+    con.execute(sql("macros"))
+    for table in REFERENCE_TABLES:
+        _insert(con, table, claimset.table(table))
+    con.execute(sql("taxonomy_paths"))
+    _insert(con, "claims", claimset.claims_frame() if claims is None else claims)
+
+
+def reconcile_into(con: duckdb.DuckDBPyConnection) -> None:
+    """Run the reconciliation SQL (intervals, quantities, relations, findings) on loaded claims."""
+    con.execute(sql("reconcile"))
+    con.execute(sql("relations"))
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -132,8 +143,7 @@ def reconcile(building: Path) -> dict[str, int]:
     con = _connect(building)
     try:
         con.execute("BEGIN TRANSACTION")
-        con.execute(sql("reconcile"))
-        con.execute(sql("relations"))
+        reconcile_into(con)
         con.execute("COMMIT")
         return counts(con)
     except duckdb.Error as exc:
