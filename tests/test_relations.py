@@ -123,3 +123,24 @@ def test_shares_are_not_added_and_subjects_narrow(mini: Path) -> None:
     parts = con.execute("SELECT whole_quantity_id, part_quantity_id, differs_in FROM quantity_parts").fetchall()
     assert parts == [("killed/all/all/2019", "killed/side_a/all/tank-crews/2019", ["side", "subject"])]
     assert [f[0] for f in _findings(con)] == ["part_exceeds_whole"]
+
+
+def test_a_falling_cumulative_figure_needs_an_explanation(mini: Path) -> None:
+    con = _claims(mini, [
+        ("march", "ngo", "captured", "side_a", "military", 2019, "value: 100; qualifier: exact; as_of: 2019-03"),
+        ("june", "ngo", "captured", "side_a", "military", 2019, "value: 80; qualifier: exact; as_of: 2019-06"),
+        ("sept", "ngo", "captured", "side_a", "military", 2019,
+         "value: 60; qualifier: exact; as_of: 2019-09; revision: 40 prisoners were exchanged in August"),
+        ("dec", "ngo", "captured", "side_a", "military", 2019, "value: 75; qualifier: exact; as_of: 2019-12"),
+        ("other", "monitors", "captured", "side_a", "military", 2019, "value: 10; qualifier: exact; as_of: 2019-07"),
+    ])  # fmt: skip
+    findings = con.execute("SELECT kind, claim_ids, low_bound, high_bound, margin, message FROM findings").fetchall()
+    assert findings == [(
+        "cumulative_decrease", ["march", "june"], 100, 80, 20,
+        "The NGO gave 100 as of 2019-03-31 and 80 as of 2019-06-30 for captured, side_a, military, 2019: the"
+        " cumulative figure fell by 20 with no explanation (a claim's revision field records one).",
+    )]  # fmt: skip
+    checks = con.execute("SELECT outcome, margin, message FROM checks WHERE kind = 'cumulative' ORDER BY margin, outcome")
+    assert [(o, m) for o, m, _ in checks.fetchall()] == [("consistent", -15), ("consistent", 20), ("contradiction", 20)]
+    explained = con.execute("SELECT message FROM checks WHERE message LIKE '%explained%'").fetchone()[0]
+    assert explained.endswith("it fell by 20, explained: 40 prisoners were exchanged in August")

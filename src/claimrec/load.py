@@ -37,7 +37,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 CLAIM_FIELDS = (
     "id", "source", "quote", "document", "section", "metric", "side", "category", "subject",
-    "period", "value", "low", "high", "qualifier", "as_of", "notes",
+    "period", "value", "low", "high", "qualifier", "as_of", "revision", "notes",
 )  # fmt: skip
 TAXONOMY_KEYS = {"metric": "metrics", "side": "sides", "category": "categories"}
 
@@ -436,6 +436,7 @@ def _read_claim(r: _Reader, path: Path, m: _Map, defaults: dict, ctx: _ClaimCont
         quote=quote, metric=metric, side=side, category=category,
         subject=r.text(path, m, "subject", cid, required=False), period_start=period[0], period_end=period[1],
         as_of=as_of, qualifier=qualifier, value=figures[0], stated_low=figures[1], stated_high=figures[2],
+        revision=r.text(path, m, "revision", cid, required=False),
         notes=r.text(path, m, "notes", cid, required=False), file=r.name(path), line=m.line,
     )  # fmt: skip
 

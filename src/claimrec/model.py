@@ -110,6 +110,7 @@ class Claim:
     value: float | None
     stated_low: float | None
     stated_high: float | None
+    revision: str | None
     notes: str | None
     file: str
     line: int
@@ -132,6 +133,7 @@ CLAIM_SCHEMA = {
     "value": pl.Float64,
     "stated_low": pl.Float64,
     "stated_high": pl.Float64,
+    "revision": pl.String,
     "notes": pl.String,
     "file": pl.String,
     "line": pl.Int32,

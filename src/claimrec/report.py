@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 REPORT_NAME = "discrepancies.md"
-KINDS = ("disjoint_claims", "part_exceeds_whole", "parts_exceed_whole", "whole_exceeds_parts")
+KINDS = ("disjoint_claims", "part_exceeds_whole", "parts_exceed_whole", "whole_exceeds_parts", "cumulative_decrease")
 
 
 def _cell(text: object) -> str:

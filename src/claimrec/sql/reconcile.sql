@@ -57,7 +57,7 @@ FROM (
 ORDER BY quantity_id;
 
 -- 3. disjoint_claims: every pair of claims on one quantity whose intervals do not meet,
---    the lower claim first. An inequality join (no all-pairs scan of the quantity).
+--    the lower claim first. Figures stated as of different dates are a series (see relations.sql), not rivals. An inequality join (no all-pairs scan of the quantity).
 INSERT INTO findings BY NAME
 SELECT 'F' || substr(md5('disjoint_claims|' || a.claim_id || '|' || b.claim_id), 1, 12) AS finding_id,
        'disjoint_claims' AS kind,
@@ -80,6 +80,7 @@ SELECT 'F' || substr(md5('disjoint_claims|' || a.claim_id || '|' || b.claim_id),
        END || '; the figures do not overlap, ' || claimrec_number(b.low - a.high) || ' apart.' AS message
 FROM claims a
 JOIN claims b ON a.quantity_id = b.quantity_id AND a.high < b.low
+               AND (a.as_of IS NULL OR b.as_of IS NULL OR a.as_of = b.as_of)
 JOIN sources sa ON sa.source_id = a.source_id
 JOIN sources sb ON sb.source_id = b.source_id
 JOIN quantities q ON q.quantity_id = a.quantity_id

@@ -224,6 +224,47 @@ WHERE c.kind IN ('parts_sum', 'cover_sum') AND c.outcome = 'contradiction'
 GROUP BY c.kind, c.whole_quantity_id
 ORDER BY finding_id;
 
+-- Cumulative series: one source's claims on one quantity stated as of successive dates. Each claim is
+-- compared with the one before it; a fall (its high below the earlier low) with no `revision` is a finding.
+CREATE TEMP TABLE series AS
+SELECT c.*, lag(c.claim_id) OVER w AS prev_id, lag(c.low) OVER w AS prev_low, lag(c.as_of) OVER w AS prev_as_of,
+       lag(claimrec_figure(c.qualifier, c.value, c.stated_low, c.stated_high)) OVER w AS prev_figure
+FROM claims c
+WHERE c.as_of IS NOT NULL
+WINDOW w AS (PARTITION BY c.source_id, c.quantity_id ORDER BY c.as_of, c.claim_id);
+
+INSERT INTO checks
+SELECT 'C' || substr(md5('cumulative|' || s.prev_id || '|' || s.claim_id), 1, 12),
+       'cumulative', s.quantity_id, [],
+       s.prev_low, s.high, s.prev_low - s.high,
+       CASE WHEN s.prev_low > s.high AND s.revision IS NULL THEN 'contradiction' ELSE 'consistent' END,
+       CASE WHEN s.prev_low > s.high AND s.revision IS NULL THEN 'definite' END,
+       src.name || ' gave ' || s.prev_figure || ' as of ' || s.prev_as_of || ' and '
+           || claimrec_figure(s.qualifier, s.value, s.stated_low, s.stated_high) || ' as of ' || s.as_of
+           || ' for ' || q.label
+           || CASE WHEN s.prev_low > s.high AND s.revision IS NULL
+                   THEN ': the cumulative figure fell by ' || claimrec_number(s.prev_low - s.high)
+                        || ' with no explanation (a claim''s revision field records one).'
+                   WHEN s.prev_low > s.high THEN ': it fell by ' || claimrec_number(s.prev_low - s.high)
+                        || ', explained: ' || s.revision
+                   ELSE ': it did not fall.' END
+FROM series s
+JOIN sources src USING (source_id)
+JOIN quantities q USING (quantity_id)
+WHERE s.prev_id IS NOT NULL
+ORDER BY 1;
+
+INSERT INTO findings BY NAME
+SELECT 'F' || substr(md5('cumulative_decrease|' || s.prev_id || '|' || s.claim_id), 1, 12) AS finding_id,
+       'cumulative_decrease' AS kind, s.quantity_id, [s.prev_id, s.claim_id] AS claim_ids,
+       [s.source_id, s.source_id] AS source_ids, true AS same_source, 'definite' AS certainty,
+       NULL AS part_quantity_ids, s.prev_low AS low_bound, s.high AS high_bound, s.prev_low - s.high AS margin,
+       c.message
+FROM series s
+JOIN checks c ON c.check_id = 'C' || substr(md5('cumulative|' || s.prev_id || '|' || s.claim_id), 1, 12)
+WHERE c.outcome = 'contradiction'
+ORDER BY finding_id;
+
 -- 7. Implied bounds.
 UPDATE quantities SET implied_low = b.implied_low, implied_high = b.implied_high
 FROM (
@@ -245,3 +286,4 @@ DROP TABLE ranked_parts;
 DROP TABLE nested;
 DROP TABLE part_sums;
 DROP TABLE claimed;
+DROP TABLE series;

@@ -119,6 +119,7 @@ CREATE TABLE claims (
     value        DOUBLE,
     stated_low   DOUBLE,
     stated_high  DOUBLE,
+    revision     VARCHAR,
     notes        VARCHAR,
     file         VARCHAR NOT NULL,
     line         INTEGER NOT NULL,
@@ -139,11 +140,12 @@ COMMENT ON COLUMN claims.category IS 'Which kind of people: all, military, civil
 COMMENT ON COLUMN claims.subject IS 'A narrower description when metric, side, category and period do not pin down what is counted (e.g. tanks, one day in 1992); NULL otherwise';
 COMMENT ON COLUMN claims.period_start IS 'First day of the period the figure covers';
 COMMENT ON COLUMN claims.period_end IS 'Last day of the period the figure covers';
-COMMENT ON COLUMN claims.as_of IS 'The date a cumulative figure is stated as of, when the text gives one';
+COMMENT ON COLUMN claims.as_of IS 'The date a cumulative figure is stated as of, when the text gives one; claims of one quantity stated as of different dates are a series, not rivals';
 COMMENT ON COLUMN claims.qualifier IS 'How the figure is worded (qualifiers.qualifier): exact, at_least, more_than, up_to, approximately, range, hundreds, ...';
 COMMENT ON COLUMN claims.value IS 'The single number the text gives; NULL for ranges and vague amounts';
 COMMENT ON COLUMN claims.stated_low IS 'Low end of a stated range; NULL unless the qualifier is range';
 COMMENT ON COLUMN claims.stated_high IS 'High end of a stated range; NULL unless the qualifier is range';
+COMMENT ON COLUMN claims.revision IS 'Why this "as of" figure is lower than the same source''s earlier figure for the quantity, when it is; an explained fall is not a cumulative_decrease finding';
 COMMENT ON COLUMN claims.notes IS 'Curator''s notes on how the figure was read';
 COMMENT ON COLUMN claims.file IS 'Claim file the claim was read from';
 COMMENT ON COLUMN claims.line IS 'Line of the claim in its file';
@@ -225,9 +227,9 @@ CREATE TABLE checks (
 );
 COMMENT ON TABLE checks IS 'Every part/whole and sum relation evaluated, whether it holds or not';
 COMMENT ON COLUMN checks.check_id IS 'Stable id of the check';
-COMMENT ON COLUMN checks.kind IS 'part_whole (a part is not above its whole), parts_sum (disjoint parts add up to no more than the whole) or cover_sum (parts that cover the whole completely add up to no less than it)';
-COMMENT ON COLUMN checks.whole_quantity_id IS 'The whole (quantities.quantity_id)';
-COMMENT ON COLUMN checks.part_quantity_ids IS 'The parts compared with it';
+COMMENT ON COLUMN checks.kind IS 'part_whole (a part is not above its whole), parts_sum (disjoint parts add up to no more than the whole), cover_sum (parts that cover the whole completely add up to no less than it) or cumulative (a source''s "as of" figure for a quantity does not fall below its previous one unless explained)';
+COMMENT ON COLUMN checks.whole_quantity_id IS 'The whole (quantities.quantity_id); for cumulative checks, the quantity of the series';
+COMMENT ON COLUMN checks.part_quantity_ids IS 'The parts compared with it (empty for cumulative checks)';
 COMMENT ON COLUMN checks.low_bound IS 'What must not be above high_bound: the highest claimed low of the part (part_whole), the sum of the parts'' chosen lows (parts_sum), the whole''s chosen low (cover_sum)';
 COMMENT ON COLUMN checks.high_bound IS 'The limit: the lowest claimed high of the whole (part_whole), the whole''s chosen high (parts_sum), the sum of the parts'' chosen highs (cover_sum); NULL = no limit';
 COMMENT ON COLUMN checks.margin IS 'low_bound - high_bound: above 0 is a contradiction, 0 or below holds; NULL when there is no limit';
@@ -251,7 +253,7 @@ CREATE TABLE findings (
 );
 COMMENT ON TABLE findings IS 'One row per contradiction found between claims';
 COMMENT ON COLUMN findings.finding_id IS 'Stable id: the same contradiction between the same claims keeps its id across runs';
-COMMENT ON COLUMN findings.kind IS 'Kind of contradiction: disjoint_claims (two claims on one quantity do not overlap), part_exceeds_whole (a claim on a part is above a claim on its whole), parts_exceed_whole (disjoint parts add up to more than the whole), whole_exceeds_parts (parts covering the whole completely add up to less than it)';
+COMMENT ON COLUMN findings.kind IS 'Kind of contradiction: disjoint_claims (two claims on one quantity do not overlap), part_exceeds_whole (a claim on a part is above a claim on its whole), parts_exceed_whole (disjoint parts add up to more than the whole), whole_exceeds_parts (parts covering the whole completely add up to less than it), cumulative_decrease (a source''s "as of" figure fell below its earlier one with no explanation)';
 COMMENT ON COLUMN findings.quantity_id IS 'The quantity concerned; for part/whole kinds, the whole (quantities.quantity_id)';
 COMMENT ON COLUMN findings.claim_ids IS 'Every claim involved: for disjoint_claims the lower figure first, otherwise the whole''s claims first';
 COMMENT ON COLUMN findings.source_ids IS 'The sources of those claims, in the same order';
