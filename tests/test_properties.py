@@ -46,7 +46,7 @@ def claims(draw, min_size: int = 1, max_size: int = 14, prefix: str = "c") -> li
             document_id="report", section=None, quote="Hundreds were wounded", metric="killed",
             side=draw(st.sampled_from(["all", "side_a", "side_b"])),
             category=draw(st.sampled_from(["all", "military", "civilians"])), subject=None,
-            period_start=start, period_end=end, as_of=None, notes=None, file="claims/generated.yaml", line=number + 1,
+            period_start=start, period_end=end, as_of=None, revision=None, notes=None, file="claims/generated.yaml", line=number + 1,
             **draw(figures()),
         ))  # fmt: skip
     return out

@@ -25,7 +25,7 @@ def _rows(db: Path, table: str) -> list[tuple]:
 
 def test_every_table_and_column_has_a_comment(seed_db: duckdb.DuckDBPyConnection) -> None:
     tables = seed_db.execute("SELECT table_name, comment FROM duckdb_tables() ORDER BY 1").fetchall()
-    assert [t for t, _ in tables] == sorted([*REBUILT_TABLES, "runs", "validations"])
+    assert [t for t, _ in tables] == sorted([*REBUILT_TABLES, "runs", "validations", "claim_versions", "finding_history"])
     assert all(comment for _, comment in tables)
     bare = seed_db.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal AND comment IS NULL").fetchall()
     assert bare == []
@@ -75,7 +75,7 @@ def test_failure_after_the_build_leaves_nothing_published(mini_config: pipeline.
     pipeline.run_pipeline(mini_config)
     before = snapshot(mini_config.db_path, mini_config.reports_dir)
 
-    def broken_report(con, directory):  # noqa: ANN001
+    def broken_report(con, directory, run_id=None):  # noqa: ANN001
         raise OSError("disk full")
 
     monkeypatch.setattr(pipeline.report, "write", broken_report)

@@ -77,7 +77,7 @@ def build(run: Run) -> str:
 
 def reconcile(run: Run) -> str:
     """Compute intervals, quantities and findings in the new database."""
-    run.counts = store.reconcile(run.building)
+    run.counts = store.reconcile(run.building, run.run_id)
     return f"{run.counts['quantities']} quantities, {run.counts['findings']} findings"
 
 
@@ -85,7 +85,7 @@ def render(run: Run) -> str:
     """Render the reports from the new database, beside the published ones."""
     con = store.read_only(run.building)
     try:
-        files = report.write(con, run.report_building)
+        files = report.write(con, run.report_building, run.run_id)
     finally:
         con.close()
     return ", ".join(f.name for f in files)

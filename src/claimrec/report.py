@@ -10,7 +10,13 @@ from pathlib import Path
 
 import duckdb
 
+from claimrec.model import format_number
+
 REPORT_NAME = "discrepancies.md"
+CHANGES_NAME = "changes.md"
+VERSION_FIELDS = ("source_id", "document_id", "section", "quote", "metric", "side", "category", "subject",
+                  "period_start", "period_end", "as_of", "qualifier", "value", "stated_low", "stated_high",
+                  "revision", "notes")  # fmt: skip
 KINDS = ("disjoint_claims", "part_exceeds_whole", "parts_exceed_whole", "whole_exceeds_parts", "cumulative_decrease")
 
 
@@ -19,8 +25,8 @@ def _cell(text: object) -> str:
     return "" if text is None else str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[dict]:
-    cursor = con.execute(query)
+def _rows(con: duckdb.DuckDBPyConnection, query: str, parameters: list | None = None) -> list[dict]:
+    cursor = con.execute(query, parameters or [])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -172,9 +178,79 @@ def _bounds(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines + [""]
 
 
-def write(con: duckdb.DuckDBPyConnection, directory: Path) -> list[Path]:
-    """Render every report into `directory`; return the files written."""
+def render_changes(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
+    """What run `run_id` changed: claims added, changed and retired; findings new and resolved.
+
+    Unlike the discrepancy report this depends on the history, not only on the claims, so it is a
+    file of its own."""
+    previous = con.execute(
+        "SELECT run_id FROM runs WHERE run_id <> ? ORDER BY started_at DESC, run_id DESC LIMIT 1", [run_id]
+    ).fetchone()  # fmt: skip
+    out = ["# Changes since the previous run", ""]
+    if previous is None:
+        claims, findings = (con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("claims", "findings"))
+        return "\n".join(out + [f"Run `{run_id}` is the first run of this database: its {claims} claims and"
+                                 f" {findings} findings are recorded as new.", ""])  # fmt: skip
+    out += [f"Run `{run_id}`, compared with run `{previous[0]}`.", ""]
+    versions = _versions(con, run_id)
+    by_claim: dict[str, dict] = {}
+    for v in versions:
+        by_claim.setdefault(v["claim_id"], {})["new" if v["is_new"] else "old"] = v
+    added = [c for c, v in by_claim.items() if "old" not in v]
+    retired = [c for c, v in by_claim.items() if "new" not in v]
+    changed = [c for c, v in by_claim.items() if "old" in v and "new" in v]
+    out += [f"## Claims: {len(added)} added, {len(changed)} changed, {len(retired)} retired", ""]
+    out += [f"- added `{c}`: {_version_text(by_claim[c]['new'])}" for c in added]
+    for c in changed:
+        old, new = by_claim[c]["old"], by_claim[c]["new"]
+        diffs = [f"{f} {_value(old[f])} → {_value(new[f])}" for f in VERSION_FIELDS if old[f] != new[f]]
+        out.append(f"- changed `{c}` (version {old['version']} → {new['version']}): {'; '.join(diffs)}")
+    out += [f"- retired `{c}`: {_version_text(by_claim[c]['old'])}" for c in retired]
+    history = _rows(con, """
+        SELECT kind, certainty, message, first_run = $1 AS is_new FROM finding_history
+        WHERE first_run = $1 OR resolved_run = $1 ORDER BY kind, quantity_id, finding_id
+    """, [run_id])  # fmt: skip
+    new = [h for h in history if h["is_new"]]
+    resolved = [h for h in history if not h["is_new"]]
+    out += ["", f"## Findings: {len(new)} new, {len(resolved)} resolved", ""]
+    out += [f"- new {h['kind']} ({h['certainty']}): {h['message']}" for h in new]
+    out += [f"- resolved {h['kind']}: {h['message']}" for h in resolved]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _versions(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:
+    return _rows(con, f"""
+        SELECT claim_id, version, valid_from_run = $1 AS is_new, {", ".join(VERSION_FIELDS)} FROM claim_versions
+        WHERE valid_from_run = $1 OR valid_to_run = $1 ORDER BY claim_id, version
+    """, [run_id])  # fmt: skip
+
+
+def _value(value: object) -> str:
+    if isinstance(value, float):
+        return format_number(value)
+    return "none" if value is None else repr(str(value)) if isinstance(value, str) and " " in value else str(value)
+
+
+def _version_text(v: dict) -> str:
+    figure = format_number(v["value"]) if v["value"] is not None else (
+        f"{format_number(v['stated_low'])}–{format_number(v['stated_high'])}" if v["stated_low"] is not None else ""
+    )  # fmt: skip
+    return f"{v['metric']}, {v['side']}, {v['category']}, {v['period_start']} – {v['period_end']}: {v['qualifier']}" + (
+        f" {figure}" if figure else ""
+    ) + f" ({v['source_id']})"
+
+
+def write(con: duckdb.DuckDBPyConnection, directory: Path, run_id: str | None = None) -> list[Path]:
+    """Render every report into `directory`; the changes report is for `run_id` (default: the latest run)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / REPORT_NAME
     path.write_text(render(con), encoding="utf-8")
-    return [path]
+    written = [path]
+    if run_id is None:
+        latest = con.execute("SELECT run_id FROM runs ORDER BY started_at DESC, run_id DESC LIMIT 1").fetchone()
+        run_id = latest[0] if latest else None
+    if run_id is not None:
+        changes = directory / CHANGES_NAME
+        changes.write_text(render_changes(con, run_id), encoding="utf-8")
+        written.append(changes)
+    return written

@@ -22,7 +22,7 @@ from claimrec.model import ClaimSet
 
 SQL_DIR = Path(__file__).parent / "sql"
 REFERENCE_TABLES = ("documents", "sources", "units", "taxonomy", "qualifiers")
-HISTORY_TABLES = ("runs", "validations")
+HISTORY_TABLES = ("runs", "validations", "claim_versions", "finding_history")
 
 
 def sql(name: str) -> str:
@@ -138,12 +138,16 @@ def _carry_history(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM previous.{table}")
 
 
-def reconcile(building: Path) -> dict[str, int]:
-    """Run the reconciliation SQL in the database being built; return row counts."""
+def reconcile(building: Path, run_id: str | None = None) -> dict[str, int]:
+    """Run the reconciliation SQL in the database being built, then record the history of `run_id`
+    (claim versions, findings new and resolved) when one is given; return row counts."""
     con = _connect(building)
     try:
         con.execute("BEGIN TRANSACTION")
         reconcile_into(con)
+        if run_id is not None:
+            con.execute("SET VARIABLE run_id = ?", [run_id])
+            con.execute(sql("history"))
         con.execute("COMMIT")
         return counts(con)
     except duckdb.Error as exc:

@@ -312,3 +312,73 @@ COMMENT ON COLUMN runs.n_sources IS 'Number of sources loaded';
 COMMENT ON COLUMN runs.n_quantities IS 'Number of distinct quantities';
 COMMENT ON COLUMN runs.n_findings IS 'Number of findings';
 COMMENT ON COLUMN runs.error IS 'Why the run failed; NULL when it succeeded';
+
+CREATE TABLE claim_versions (
+    claim_id       VARCHAR NOT NULL,
+    version        INTEGER NOT NULL,
+    content_hash   VARCHAR NOT NULL,
+    valid_from_run VARCHAR NOT NULL,
+    valid_to_run   VARCHAR,
+    source_id      VARCHAR,
+    document_id    VARCHAR,
+    section        VARCHAR,
+    quote          VARCHAR,
+    metric         VARCHAR,
+    side           VARCHAR,
+    category       VARCHAR,
+    subject        VARCHAR,
+    period_start   DATE,
+    period_end     DATE,
+    as_of          DATE,
+    qualifier      VARCHAR,
+    value          DOUBLE,
+    stated_low     DOUBLE,
+    stated_high    DOUBLE,
+    revision       VARCHAR,
+    notes          VARCHAR,
+    PRIMARY KEY (claim_id, version)
+);
+COMMENT ON TABLE claim_versions IS 'Every version of every claim ever loaded (history, carried across runs): a claim edited or removed in claims/ keeps its old versions here';
+COMMENT ON COLUMN claim_versions.claim_id IS 'The claim (claims.claim_id while it exists)';
+COMMENT ON COLUMN claim_versions.version IS 'Version number, 1 for the first';
+COMMENT ON COLUMN claim_versions.content_hash IS 'MD5 of the claim''s content (every field but its file and line): a new hash is a new version';
+COMMENT ON COLUMN claim_versions.valid_from_run IS 'The run that first loaded this version (runs.run_id)';
+COMMENT ON COLUMN claim_versions.valid_to_run IS 'The run that found it changed or gone; NULL while it is current';
+COMMENT ON COLUMN claim_versions.source_id IS 'As in claims, for this version';
+COMMENT ON COLUMN claim_versions.document_id IS 'As in claims, for this version';
+COMMENT ON COLUMN claim_versions.section IS 'As in claims, for this version';
+COMMENT ON COLUMN claim_versions.quote IS 'As in claims, for this version';
+COMMENT ON COLUMN claim_versions.metric IS 'As in claims, for this version';
+COMMENT ON COLUMN claim_versions.side IS 'As in claims, for this version';
+COMMENT ON COLUMN claim_versions.category IS 'As in claims, for this version';
+COMMENT ON COLUMN claim_versions.subject IS 'As in claims, for this version';
+COMMENT ON COLUMN claim_versions.period_start IS 'As in claims, for this version';
+COMMENT ON COLUMN claim_versions.period_end IS 'As in claims, for this version';
+COMMENT ON COLUMN claim_versions.as_of IS 'As in claims, for this version';
+COMMENT ON COLUMN claim_versions.qualifier IS 'As in claims, for this version';
+COMMENT ON COLUMN claim_versions.value IS 'As in claims, for this version';
+COMMENT ON COLUMN claim_versions.stated_low IS 'As in claims, for this version';
+COMMENT ON COLUMN claim_versions.stated_high IS 'As in claims, for this version';
+COMMENT ON COLUMN claim_versions.revision IS 'As in claims, for this version';
+COMMENT ON COLUMN claim_versions.notes IS 'As in claims, for this version';
+
+CREATE TABLE finding_history (
+    finding_id   VARCHAR NOT NULL,
+    kind         VARCHAR NOT NULL,
+    quantity_id  VARCHAR NOT NULL,
+    claim_ids    VARCHAR[] NOT NULL,
+    certainty    VARCHAR NOT NULL,
+    message      VARCHAR NOT NULL,
+    first_run    VARCHAR NOT NULL,
+    resolved_run VARCHAR,
+    PRIMARY KEY (finding_id, first_run)
+);
+COMMENT ON TABLE finding_history IS 'When each finding appeared and when it was resolved (history, carried across runs)';
+COMMENT ON COLUMN finding_history.finding_id IS 'The finding (findings.finding_id while it stands)';
+COMMENT ON COLUMN finding_history.kind IS 'Kind of finding';
+COMMENT ON COLUMN finding_history.quantity_id IS 'The quantity concerned';
+COMMENT ON COLUMN finding_history.claim_ids IS 'The claims involved when it appeared';
+COMMENT ON COLUMN finding_history.certainty IS 'definite or possible, when it appeared';
+COMMENT ON COLUMN finding_history.message IS 'Its sentence when it appeared';
+COMMENT ON COLUMN finding_history.first_run IS 'The run in which it appeared (runs.run_id)';
+COMMENT ON COLUMN finding_history.resolved_run IS 'The run in which it no longer stood; NULL while it stands';
