@@ -144,3 +144,37 @@ def test_a_falling_cumulative_figure_needs_an_explanation(mini: Path) -> None:
     assert [(o, m) for o, m, _ in checks.fetchall()] == [("consistent", -15), ("consistent", 20), ("contradiction", 20)]
     explained = con.execute("SELECT message FROM checks WHERE message LIKE '%explained%'").fetchone()[0]
     assert explained.endswith("it fell by 20, explained: 40 prisoners were exchanged in August")
+
+
+def test_large_groups_get_one_finding_naming_every_clashing_claim(mini: Path) -> None:
+    rows = [(f"k{i:02d}", "ngo", "killed", "side_a", "military", 2019, f"value: {v}; qualifier: exact")
+            for i, v in enumerate([5, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 60])]  # fmt: skip
+    rows += [(f"w{i:02d}", "monitors", "killed", "all", "military", 2019, f"low: 30; high: {50 + i}; qualifier: range")
+             for i in range(10)]  # fmt: skip
+    con = _claims(mini, rows)
+    found = con.execute("""
+        SELECT kind, quantity_id, claim_ids, low_bound, high_bound, margin, message FROM findings ORDER BY kind
+    """).fetchall()  # fmt: skip
+    assert found == [
+        # twelve claims: 5 and 60 miss the others, 20–29 miss 5 and 60: one finding names each claim once
+        ("disjoint_claims", "killed/side_a/military/2019", [f"k{i:02d}" for i in range(12)], 60, 5, 55,
+         "12 of the 12 claims on killed, side_a, military, 2019 miss at least one other: the highest low, 60,"
+         " is 55 above the lowest high, 5."),
+        # 12 × 10 claims: one finding for the pair of quantities, not a finding per pair of claims
+        ("part_exceeds_whole", "killed/all/military/2019", [f"w{i:02d}" for i in range(10)] + ["k11"], 60, 50, 10,
+         "1 claims on killed, side_a, military, 2019 are above the lowest claim on the whole, killed, all, military,"
+         " 2019, and 10 claims on the whole are below the highest claim on the part: the part's highest low, 60,"
+         " exceeds the whole's lowest high, 50, by 10."),
+    ]  # fmt: skip
+
+
+def test_claims_as_of_different_dates_are_not_rivals(mini: Path) -> None:
+    con = _claims(mini, [
+        ("a-march", "ngo", "captured", "side_a", "military", 2019, "value: 10; qualifier: exact; as_of: 2019-03"),
+        ("b-march", "monitors", "captured", "side_a", "military", 2019, "value: 50; qualifier: exact; as_of: 2019-03"),
+        ("b-june", "monitors", "captured", "side_a", "military", 2019, "value: 70; qualifier: exact; as_of: 2019-06"),
+        ("a-june", "ngo", "captured", "side_a", "military", 2019, "low: 60; high: 75; qualifier: range; as_of: 2019-06"),
+    ])  # fmt: skip
+    assert con.execute("SELECT kind, claim_ids FROM findings").fetchall() == [("disjoint_claims", ["a-march", "b-march"])]
+    quantity = con.execute("SELECT status, consensus_low, consensus_high, widest_low, widest_high FROM quantities")
+    assert quantity.fetchone() == ("contradicted", 70, 70, 10, 75)  # consensus of the latest date, June

@@ -53,6 +53,7 @@ def synthetic_claims(reference: ClaimSet, n: int, claims_per_quantity: int = 10,
         "value": np.where(is_range, np.nan, value),
         "stated_low": np.where(is_range, value, np.nan),
         "stated_high": np.where(is_range, value + spread, np.nan),
+        "revision": None,
         "notes": None,
         "file": "synthetic.yaml",
         "line": np.arange(n, dtype=np.int32),
@@ -68,10 +69,11 @@ def _timed(fn) -> float:  # noqa: ANN001
     return time.perf_counter() - start
 
 
-def bench_store_and_reconcile(reference: ClaimSet, sizes: list[int], work: Path) -> list[dict]:
+def bench_store_and_reconcile(reference: ClaimSet, sizes: list[int], work: Path,
+                              claims_per_quantity: int = 10) -> list[dict]:  # fmt: skip
     rows = []
     for n in sizes:
-        frame = synthetic_claims(reference, n)
+        frame = synthetic_claims(reference, n, claims_per_quantity=min(n, claims_per_quantity))
         building = work / f"bench-{n}.duckdb"
         empty = validate.outcomes_frame("bench", [])
         t_store = _timed(lambda: store.build(reference, empty, work / "none.duckdb", building, claims=frame))
@@ -110,10 +112,25 @@ def bench_flow_overhead(claims_dir: Path, work: Path) -> tuple[float, float]:
     return plain, flow
 
 
+def _print_scaling(title: str, rows: list[dict]) -> None:
+    print(f"-- {title}")
+    print(f"{'claims':>10} {'store s':>8} {'reconcile s':>12} {'claims/s':>10} {'quantities':>11} {'findings':>9}")
+    for r in rows:
+        rate = r["claims"] / (r["store_s"] + r["reconcile_s"])
+        print(f"{r['claims']:>10,} {r['store_s']:>8.2f} {r['reconcile_s']:>12.2f} {rate:>10,.0f}"
+              f" {r['quantities']:>11,} {r['findings']:>9,}")  # fmt: skip
+    for small, big in zip(rows, rows[1:]):
+        size_ratio = big["claims"] / small["claims"]
+        time_ratio = (big["store_s"] + big["reconcile_s"]) / (small["store_s"] + small["reconcile_s"])
+        print(f"ratio {big['claims']:,} / {small['claims']:,} claims: time x{time_ratio:.1f} for size"
+              f" x{size_ratio:.0f} (x{size_ratio:.0f} = linear)")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=Path, default=Path("claims"))
     parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--hot-sizes", default="1000,10000,100000", help="claims on a single quantity")
     parser.add_argument("--parse-size", type=int, default=20000)
     parser.add_argument("--no-flow", action="store_true", help="skip the Prefect flow comparison")
     args = parser.parse_args(argv)
@@ -122,18 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(prefix="claimrec-bench-") as tmp:
         work = Path(tmp)
-        print(f"store + reconcile, synthetic claims, 10 claims per quantity ({os.cpu_count()} cores)")
-        print(f"{'claims':>10} {'store s':>8} {'reconcile s':>12} {'claims/s':>10} {'quantities':>11} {'findings':>9}")
-        rows = bench_store_and_reconcile(reference, sizes, work)
-        for r in rows:
-            rate = r["claims"] / (r["store_s"] + r["reconcile_s"])
-            print(f"{r['claims']:>10,} {r['store_s']:>8.2f} {r['reconcile_s']:>12.2f} {rate:>10,.0f}"
-                  f" {r['quantities']:>11,} {r['findings']:>9,}")  # fmt: skip
-        for small, big in zip(rows, rows[1:]):
-            size_ratio = big["claims"] / small["claims"]
-            time_ratio = (big["store_s"] + big["reconcile_s"]) / (small["store_s"] + small["reconcile_s"])
-            print(f"ratio {big['claims']:,} / {small['claims']:,} claims: time x{time_ratio:.1f} for size"
-                  f" x{size_ratio:.0f} (x{size_ratio:.0f} = linear)")  # fmt: skip
+        print(f"store + reconcile, synthetic claims ({os.cpu_count()} cores)")
+        _print_scaling("10 claims per quantity", bench_store_and_reconcile(reference, sizes, work))
+        hot = [int(s) for s in args.hot_sizes.split(",")]
+        _print_scaling("all claims on one quantity", bench_store_and_reconcile(reference, hot, work, max(hot)))
         seconds = bench_parse(args.claims, args.parse_size, work)
         print(f"parse: {args.parse_size:,} YAML claims in {seconds:.2f} s ({args.parse_size / seconds:,.0f} claims/s)")
         if not args.no_flow:

@@ -202,6 +202,47 @@ JOIN claims pc ON pc.quantity_id = qp.part_quantity_id
 JOIN claims wc ON wc.quantity_id = qp.whole_quantity_id AND pc.low > wc.high
 JOIN sources sp ON sp.source_id = pc.source_id
 JOIN sources sw ON sw.source_id = wc.source_id
+WHERE p.n_claims * w.n_claims <= 100
+ORDER BY finding_id;
+
+--    When part and whole have more claims than that, one finding per pair of quantities names the part's
+--    claims above the whole's lowest high and the whole's claims below the part's highest low.
+INSERT INTO findings BY NAME
+WITH big AS (
+    SELECT qp.whole_quantity_id, qp.part_quantity_id, pc.max_low, wc.min_high,
+           p.widest_low > w.widest_high AS definite, p.label AS part_label, w.label AS whole_label
+    FROM quantity_parts qp
+    JOIN quantities p ON p.quantity_id = qp.part_quantity_id
+    JOIN quantities w ON w.quantity_id = qp.whole_quantity_id
+    JOIN claimed pc ON pc.quantity_id = qp.part_quantity_id
+    JOIN claimed wc ON wc.quantity_id = qp.whole_quantity_id
+    WHERE p.n_claims * w.n_claims > 100 AND pc.max_low > wc.min_high
+), involved AS (
+    SELECT big.*, false AS is_part, c.claim_id, c.source_id, c.low
+    FROM big JOIN claims c ON c.quantity_id = big.whole_quantity_id AND c.high < big.max_low
+    UNION ALL
+    SELECT big.*, true AS is_part, c.claim_id, c.source_id, c.low
+    FROM big JOIN claims c ON c.quantity_id = big.part_quantity_id AND c.low > big.min_high
+)
+SELECT 'F' || substr(md5('part_exceeds_whole|' || whole_quantity_id || '|' || part_quantity_id), 1, 12)
+           AS finding_id,
+       'part_exceeds_whole' AS kind,
+       whole_quantity_id AS quantity_id,
+       list(claim_id ORDER BY is_part, low, claim_id) AS claim_ids,
+       list(source_id ORDER BY is_part, low, claim_id) AS source_ids,
+       count(DISTINCT source_id) = 1 AS same_source,
+       CASE WHEN definite THEN 'definite' ELSE 'possible' END AS certainty,
+       [part_quantity_id] AS part_quantity_ids,
+       max_low AS low_bound,
+       min_high AS high_bound,
+       max_low - min_high AS margin,
+       count(*) FILTER (is_part) || ' claims on ' || part_label || ' are above the lowest claim on the whole, '
+           || whole_label || ', and ' || count(*) FILTER (NOT is_part)
+           || ' claims on the whole are below the highest claim on the part: the part''s highest low, '
+           || claimrec_number(max_low) || ', exceeds the whole''s lowest high, ' || claimrec_number(min_high)
+           || ', by ' || claimrec_number(max_low - min_high) || '.' AS message
+FROM involved
+GROUP BY whole_quantity_id, part_quantity_id, max_low, min_high, definite, part_label, whole_label
 ORDER BY finding_id;
 
 -- parts_exceed_whole and whole_exceeds_parts: one per failed sum check, naming every claim involved.
@@ -218,8 +259,12 @@ SELECT 'F' || substr(md5(c.kind || '|' || c.whole_quantity_id), 1, 12) AS findin
        any_value(c.high_bound) AS high_bound,
        any_value(c.margin) AS margin,
        any_value(c.message) AS message
-FROM checks c
-JOIN claims cl ON cl.quantity_id = c.whole_quantity_id OR list_contains(c.part_quantity_ids, cl.quantity_id)
+FROM (
+    SELECT *, whole_quantity_id AS member FROM checks
+    UNION ALL
+    SELECT *, unnest(part_quantity_ids) AS member FROM checks
+) c
+JOIN claims cl ON cl.quantity_id = c.member
 WHERE c.kind IN ('parts_sum', 'cover_sum') AND c.outcome = 'contradiction'
 GROUP BY c.kind, c.whole_quantity_id
 ORDER BY finding_id;
