@@ -91,7 +91,8 @@ SELECT w.quantity_id AS whole_quantity_id,
                       CASE WHEN p.subject IS DISTINCT FROM w.subject THEN p.subject END,
                       CASE WHEN p.period_start <> w.period_start OR p.period_end <> w.period_end
                            THEN claimrec_period(p.period_start, p.period_end) END)
-                  || ': ' || claimrec_interval(p.chosen_low, p.chosen_high), '; '
+                  || ': ' || claimrec_interval(p.chosen_low, p.chosen_high)
+                  || CASE WHEN p.status = 'contradicted' THEN ' (widest: its claims disagree)' ELSE '' END, '; '
                   ORDER BY p.period_start, p.quantity_id) AS parts_text,
        bool_and(p.subject IS NOT DISTINCT FROM w.subject) AND (
        (bool_and(p.side = w.side AND p.category = w.category)
@@ -141,7 +142,10 @@ SELECT 'C' || substr(md5('parts_sum|' || s.whole_quantity_id), 1, 12),
        CASE WHEN s.sum_chosen_low > w.chosen_high THEN 'contradiction' ELSE 'consistent' END,
        CASE WHEN s.sum_chosen_low <= w.chosen_high OR w.chosen_high IS NULL THEN NULL
             WHEN s.sum_widest_low > w.widest_high THEN 'definite' ELSE 'possible' END,
-       'The parts of ' || w.label || ' (' || s.parts_text || ') add up to at least '
+       'The parts of ' || w.label
+           || CASE WHEN w.status = 'contradicted' THEN ' (counted with its widest bounds: its claims disagree)'
+                   ELSE '' END
+           || ' (' || s.parts_text || ') add up to at least '
            || claimrec_number(s.sum_chosen_low)
            || CASE WHEN w.chosen_high IS NULL THEN ', and the whole has no upper bound.'
                    WHEN s.sum_chosen_low > w.chosen_high THEN ', more than the ' || claimrec_number(w.chosen_high)
@@ -161,7 +165,10 @@ SELECT 'C' || substr(md5('cover_sum|' || s.whole_quantity_id), 1, 12),
        CASE WHEN w.chosen_low > s.sum_chosen_high THEN 'contradiction' ELSE 'consistent' END,
        CASE WHEN w.chosen_low <= s.sum_chosen_high OR s.sum_chosen_high IS NULL THEN NULL
             WHEN w.widest_low > s.sum_widest_high THEN 'definite' ELSE 'possible' END,
-       'The parts of ' || w.label || ' cover it completely (' || s.parts_text || ') and add up to '
+       'The parts of ' || w.label
+           || CASE WHEN w.status = 'contradicted' THEN ' (counted with its widest bounds: its claims disagree)'
+                   ELSE '' END
+           || ' cover it completely (' || s.parts_text || ') and add up to '
            || CASE WHEN s.sum_chosen_high IS NULL THEN 'no upper bound, so they allow any whole.'
                    ELSE 'at most ' || claimrec_number(s.sum_chosen_high)
                         || CASE WHEN w.chosen_low > s.sum_chosen_high THEN ', less than the '
