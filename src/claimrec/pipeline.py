@@ -46,6 +46,8 @@ class Run:
     claimset: ClaimSet | None = None
     validations: object | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    abandoned: list[dict] = field(default_factory=list)
+    """Earlier runs that were killed or crashed; this run records them as failed when it publishes."""
 
     @property
     def building(self) -> Path:
@@ -100,7 +102,10 @@ def publish(run: Run) -> str:
         "claims_dir": str(run.config.claims_dir), "n_claims": run.counts["claims"],
         "n_sources": run.counts["sources"], "n_quantities": run.counts["quantities"],
         "n_findings": run.counts["findings"], "error": None,
-    })  # fmt: skip
+    }, run.abandoned)  # fmt: skip
+    store.forget_abandoned(run.config.db_path, [a["run_id"] for a in run.abandoned])
+    for a in run.abandoned:
+        shutil.rmtree(run.config.reports_dir / f".building-{a['run_id']}", ignore_errors=True)
     for path in sorted(run.report_building.iterdir()):
         os.replace(path, run.config.reports_dir / path.name)
     run.report_building.rmdir()
@@ -124,11 +129,15 @@ def running(config: RunConfig, flow_run_id: str | None = None) -> Iterator[Run]:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     run = Run(config, f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", now, flow_run_id)
     with store.writer_lock(config.db_path):
+        run.abandoned = store.abandoned_runs(config.db_path)
+        marker = store.marker_path(config.db_path, run.run_id)
+        marker.touch()
         try:
             yield run
         finally:
             store.discard(run.building)
             shutil.rmtree(run.report_building, ignore_errors=True)
+            marker.unlink(missing_ok=True)
 
 
 def run_stage(name: str, stage: Callable[[Run], str], run: Run) -> str:

@@ -8,6 +8,7 @@ published file untouched (README, "How a run writes").
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import os
 import time
@@ -33,6 +34,31 @@ def sql(name: str) -> str:
 def building_path(db_path: Path, run_id: str) -> Path:
     """Where a run builds its new database before publishing it."""
     return db_path.with_name(f".{db_path.name}.{run_id}.building")
+
+
+def marker_path(db_path: Path, run_id: str) -> Path:
+    """The file that says a run is under way; one left behind is the mark of a run that was killed."""
+    return db_path.with_name(f".{db_path.name}.{run_id}.running")
+
+
+def abandoned_runs(db_path: Path) -> list[dict]:
+    """Runs that left their marker behind (killed or crashed), oldest first, with when they were last seen.
+
+    Only call this while holding the writer lock: then no other run is under way."""
+    prefix, suffix = f".{db_path.name}.", ".running"
+    found = []
+    for marker in sorted(db_path.parent.glob(f"{prefix}*{suffix}")):
+        run_id = marker.name[len(prefix) : -len(suffix)]
+        traces = [p for p in (marker, building_path(db_path, run_id)) if p.exists()]
+        found.append({"run_id": run_id, "last_seen": max(p.stat().st_mtime for p in traces)})
+    return found
+
+
+def forget_abandoned(db_path: Path, run_ids: list[str]) -> None:
+    """Remove what abandoned runs left behind, once they are recorded."""
+    for run_id in run_ids:
+        discard(building_path(db_path, run_id))
+        marker_path(db_path, run_id).unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -164,13 +190,17 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     }
 
 
-def publish(building: Path, db_path: Path, run_row: dict) -> None:
-    """Record the run in the new file, then put it in place of the published one in one rename."""
+def publish(building: Path, db_path: Path, run_row: dict, abandoned: list[dict] | None = None) -> None:
+    """Record the run (and the abandoned runs it noticed, as failed) in the new file, then put it in place
+    of the published one in one rename."""
+    rows = [run_row] + [_abandoned_row(a, run_row) for a in abandoned or []]
     con = _connect(building)
     try:
         columns = ", ".join(f'"{c}"' for c in run_row)
         marks = ", ".join("?" for _ in run_row)
-        con.execute(f"INSERT INTO runs ({columns}) VALUES ({marks})", list(run_row.values()))
+        for row in rows:
+            if not con.execute("SELECT count(*) FROM runs WHERE run_id = ?", [row["run_id"]]).fetchone()[0]:
+                con.execute(f"INSERT INTO runs ({columns}) VALUES ({marks})", [row[c] for c in run_row])
         con.execute("CHECKPOINT")
     except duckdb.Error as exc:
         raise StoreError(f"{building}: recording the run failed: {exc}") from exc
@@ -178,6 +208,21 @@ def publish(building: Path, db_path: Path, run_row: dict) -> None:
         con.close()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     os.replace(building, db_path)
+
+
+def _abandoned_row(abandoned: dict, noticed_by: dict) -> dict:
+    run_id = abandoned["run_id"]
+    try:
+        started = dt.datetime.strptime(run_id.split("-")[0], "%Y%m%dT%H%M%S")
+    except ValueError:
+        started = dt.datetime.fromtimestamp(abandoned["last_seen"], dt.UTC).replace(tzinfo=None)
+    last_seen = dt.datetime.fromtimestamp(abandoned["last_seen"], dt.UTC).replace(tzinfo=None)
+    return {
+        **{k: 0 for k in noticed_by if k.startswith("n_")},
+        "run_id": run_id, "flow_run_id": None, "started_at": started, "finished_at": max(started, last_seen),
+        "status": "failed", "input_digest": "unknown", "claims_dir": "unknown",
+        "error": f"stopped before publishing (killed or crashed); noticed by run {noticed_by['run_id']}",
+    }  # fmt: skip
 
 
 def discard(building: Path) -> None:

@@ -299,12 +299,12 @@ CREATE TABLE runs (
     n_findings   INTEGER NOT NULL,
     error        VARCHAR
 );
-COMMENT ON TABLE runs IS 'One row per pipeline run that published this database (history, carried across runs)';
+COMMENT ON TABLE runs IS 'One row per pipeline run that published this database, and one per run that was killed or crashed before publishing, noticed by the next run that published (history, carried across runs)';
 COMMENT ON COLUMN runs.run_id IS 'Id of the run';
 COMMENT ON COLUMN runs.flow_run_id IS 'Prefect flow-run id when the run was a Prefect flow; NULL for plain CLI runs';
 COMMENT ON COLUMN runs.started_at IS 'When the run started (UTC)';
-COMMENT ON COLUMN runs.finished_at IS 'When the run finished writing (UTC)';
-COMMENT ON COLUMN runs.status IS 'succeeded';
+COMMENT ON COLUMN runs.finished_at IS 'When the run finished writing (UTC); for a failed run, when it was last seen';
+COMMENT ON COLUMN runs.status IS 'succeeded, or failed for a run that was killed or crashed (runs refused for bad input change nothing and are not recorded)';
 COMMENT ON COLUMN runs.input_digest IS 'SHA-256 over every file of the claims folder: equal digests mean equal input';
 COMMENT ON COLUMN runs.claims_dir IS 'The claims folder that was read';
 COMMENT ON COLUMN runs.n_claims IS 'Number of claims loaded';
