@@ -82,3 +82,34 @@ def test_a_run_makes_no_network_calls(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert done.stdout.strip() == "exit=0 attempts=0 []", done.stderr[-2000:]
     assert (tmp_path / "claimrec.duckdb").exists()
+
+
+def test_a_document_outside_the_claims_folder_is_refused(tmp_path: Path) -> None:
+    shutil.copytree(MINI, tmp_path / "claims")
+    (tmp_path / "secret.txt").write_text("Ministry A stated 120 of its soldiers were killed in 2019")
+    path = tmp_path / "claims" / "documents.yaml"
+    path.write_text(path.read_text().replace("path: documents/report.txt", "path: ../secret.txt"))
+    with pytest.raises(InputError) as caught:
+        load.load_claims(tmp_path / "claims")
+    assert [str(p) for p in caught.value.problems] == [
+        "claims/documents.yaml:4: path: the document text must lie inside the claims folder"
+    ]
+
+
+def test_claim_text_cannot_inject_html_into_the_report(tmp_path: Path) -> None:
+    from claimrec import pipeline
+
+    shutil.copytree(MINI, tmp_path / "claims")
+    doc = tmp_path / "claims" / "documents" / "report.txt"
+    doc.write_text(doc.read_text() + "\n<script>alert(1)</script> 5 <b>soldiers</b> | died.\n")
+    claims = tmp_path / "claims" / "claims.yaml"
+    claims.write_text(claims.read_text() + "\n".join([
+        "  - id: html", "    source: ngo", '    quote: "<script>alert(1)</script> 5 <b>soldiers</b> | died."',
+        "    metric: killed", "    side: side_a", "    category: military", "    period: 2019", "    value: 5",
+        "    qualifier: exact", "",
+    ]))  # fmt: skip
+    config = pipeline.RunConfig(tmp_path / "claims", tmp_path / "db.duckdb", tmp_path / "reports")
+    pipeline.run_pipeline(config)
+    text = (config.reports_dir / "discrepancies.md").read_text()
+    assert "<script>" not in text and "<b>" not in text
+    assert "  > &lt;script&gt;alert(1)&lt;/script&gt; 5 &lt;b&gt;soldiers&lt;/b&gt; | died." in text

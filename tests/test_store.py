@@ -116,3 +116,20 @@ def test_duckdb_cli_opens_the_file(seed_run: pipeline.RunConfig, tmp_path: Path)
     ).stdout  # fmt: skip
     assert out.splitlines()[0] == "kind,message"
     assert "Government of Azerbaijan (11,557) and Western and Russian estimates (25,000–30,000) disagree" in out
+
+
+def test_a_second_writer_waits_then_gives_up_clearly(tmp_path: Path) -> None:
+    from claimrec import store
+    from claimrec.errors import StoreError
+
+    db = tmp_path / "claimrec.duckdb"
+    with store.writer_lock(db):
+        with pytest.raises(StoreError) as caught:
+            with store.writer_lock(db, wait_seconds=0.5):
+                pass
+    assert str(caught.value) == (
+        f"{db}: another claimrec run has held the writer lock for 0 s; wait for it to finish"
+        f" (lock file {tmp_path / '.claimrec.duckdb.lock'})"
+    )
+    with store.writer_lock(db, wait_seconds=0.5):  # released: the next writer gets it at once
+        pass

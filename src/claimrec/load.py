@@ -91,6 +91,7 @@ class _Reader:
         self.problems: list[Problem] = []
         self.digest = hashlib.sha256()
         self._names: dict[Path, str] = {}
+        self.unreadable_documents: set[str] = set()
 
     def name(self, path: Path) -> str:
         """The path as messages show it: relative to the claims folder's parent."""
@@ -192,7 +193,9 @@ def load_claims(claims_dir: Path | str) -> ClaimSet:
     )  # fmt: skip
     if not claim_files:
         r.problem(root / "claims.yaml", 0, "no claim files: add at least one *.yaml file of claims")
-    context = _ClaimContext(documents, sources, units, nodes, qualifiers)
+    # a document already reported as unreadable is known: its claims are not reported again
+    context = _ClaimContext({**dict.fromkeys(r.unreadable_documents), **documents}, sources, units, nodes,
+                            qualifiers)  # fmt: skip
     claims: list[Claim] = []
     first_seen: dict[str, str] = {}
     for path in claim_files:
@@ -240,8 +243,13 @@ def _read_documents(r: _Reader) -> dict[str, Document]:
         if None in values.values():
             continue
         text_path = r.root / values["path"]
+        if not text_path.resolve().is_relative_to(r.root.resolve()):
+            r.problem(path, m.lines["path"], "the document text must lie inside the claims folder", field="path")
+            r.unreadable_documents.add(values["id"])
+            continue
         if not text_path.is_file():
             r.problem(path, m.lines["path"], f"document text not found at {r.name(text_path)}", field="path")
+            r.unreadable_documents.add(values["id"])
             continue
         data = text_path.read_bytes()
         r.digest.update(data)
@@ -417,7 +425,7 @@ def _read_claim(r: _Reader, path: Path, m: _Map, defaults: dict, ctx: _ClaimCont
     category = ref("category", ctx.ids["category"], "category")
     qualifier = ref("qualifier", ctx.qualifiers, "qualifier")
     quote = r.text(path, m, "quote", cid)
-    if quote is not None and document in ctx.documents and quote not in ctx.documents[document].text:
+    if quote is not None and ctx.documents.get(document) and quote not in ctx.documents[document].text:
         r.problem(path, m.lines["quote"], f"not found verbatim in document {document}: copy the exact words",
                   cid, "quote")  # fmt: skip
     period = _period(r, path, m, cid)

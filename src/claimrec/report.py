@@ -20,9 +20,16 @@ VERSION_FIELDS = ("source_id", "document_id", "section", "quote", "metric", "sid
 KINDS = ("disjoint_claims", "part_exceeds_whole", "parts_exceed_whole", "whole_exceeds_parts", "cumulative_decrease")
 
 
+def _text(text: object) -> str:
+    """Text from the claim files made inert in Markdown: no raw HTML, one line."""
+    if text is None:
+        return ""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+
+
 def _cell(text: object) -> str:
     """A value made safe for one Markdown table cell."""
-    return "" if text is None else str(text).replace("|", "\\|").replace("\n", " ")
+    return _text(text).replace("|", "\\|")
 
 
 def _rows(con: duckdb.DuckDBPyConnection, query: str, parameters: list | None = None) -> list[dict]:
@@ -111,9 +118,9 @@ def _findings(con: duckdb.DuckDBPyConnection) -> list[str]:
     for number, f in enumerate(findings, start=1):
         scope = "within one source" if f["same_source"] else "across sources"
         lines += [
-            f"### {number}. {f['kind']} ({f['certainty']}): {f['label']}",
+            f"### {number}. {f['kind']} ({f['certainty']}): {_text(f['label'])}",
             "",
-            f"`{f['finding_id']}`, {scope}. {f['message']}",
+            f"`{f['finding_id']}`, {scope}. {_text(f['message'])}",
             "",
         ]
         for claim_id in f["claim_ids"]:
@@ -121,9 +128,10 @@ def _findings(con: duckdb.DuckDBPyConnection) -> list[str]:
             side = f", {c['affiliation']}" if c["affiliation"] else ""
             about = "" if c["quantity_id"] == f["quantity_id"] else f" for {c['label']}"
             lines += [
-                f"- **{c['source_name']}** ({c['source_type']}{side}): {c['figure']}{about}, read as {c['interval']}"
-                f" — claim `{claim_id}`, {c['section'] or c['document_id']} ({c['file']}:{c['line']})",
-                f"  > {c['quote']}",
+                _text(f"- **{c['source_name']}** ({c['source_type']}{side}): {c['figure']}{about}, read as"
+                      f" {c['interval']} — claim `{claim_id}`, {c['section'] or c['document_id']}"
+                      f" ({c['file']}:{c['line']})"),
+                f"  > {_text(c['quote'])}",
             ]
         lines.append("")
     return lines
@@ -142,7 +150,7 @@ def _holding(con: duckdb.DuckDBPyConnection) -> list[str]:
         " (the `checks` table lists each). Sums of parts that hold:",
         "",
     ]
-    lines += [f"- {r['message']}" for r in sums] or ["- none"]
+    lines += [f"- {_text(r['message'])}" for r in sums] or ["- none"]
     return lines + [""]
 
 
@@ -200,12 +208,12 @@ def render_changes(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
     retired = [c for c, v in by_claim.items() if "new" not in v]
     changed = [c for c, v in by_claim.items() if "old" in v and "new" in v]
     out += [f"## Claims: {len(added)} added, {len(changed)} changed, {len(retired)} retired", ""]
-    out += [f"- added `{c}`: {_version_text(by_claim[c]['new'])}" for c in added]
+    out += [f"- added `{c}`: {_text(_version_text(by_claim[c]['new']))}" for c in added]
     for c in changed:
         old, new = by_claim[c]["old"], by_claim[c]["new"]
         diffs = [f"{f} {_value(old[f])} → {_value(new[f])}" for f in VERSION_FIELDS if old[f] != new[f]]
-        out.append(f"- changed `{c}` (version {old['version']} → {new['version']}): {'; '.join(diffs)}")
-    out += [f"- retired `{c}`: {_version_text(by_claim[c]['old'])}" for c in retired]
+        out.append(f"- changed `{c}` (version {old['version']} → {new['version']}): {_text('; '.join(diffs))}")
+    out += [f"- retired `{c}`: {_text(_version_text(by_claim[c]['old']))}" for c in retired]
     history = _rows(con, """
         SELECT kind, certainty, message, first_run = $1 AS is_new FROM finding_history
         WHERE first_run = $1 OR resolved_run = $1 ORDER BY kind, quantity_id, finding_id
@@ -213,8 +221,8 @@ def render_changes(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
     new = [h for h in history if h["is_new"]]
     resolved = [h for h in history if not h["is_new"]]
     out += ["", f"## Findings: {len(new)} new, {len(resolved)} resolved", ""]
-    out += [f"- new {h['kind']} ({h['certainty']}): {h['message']}" for h in new]
-    out += [f"- resolved {h['kind']}: {h['message']}" for h in resolved]
+    out += [f"- new {h['kind']} ({h['certainty']}): {_text(h['message'])}" for h in new]
+    out += [f"- resolved {h['kind']}: {_text(h['message'])}" for h in resolved]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
