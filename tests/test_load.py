@@ -143,9 +143,9 @@ def test_unknown_source_type_and_affiliation(mini: Path) -> None:
     with pytest.raises(InputError) as caught:
         load.load_claims(mini)
     assert [str(p) for p in caught.value.problems] == [
-        "claims/sources.yaml:5: claim ministry_a: affiliation: unknown side 'side_z': use a side from"
+        "claims/sources.yaml:5: source ministry_a: affiliation: unknown side 'side_z': use a side from"
         " taxonomy.yaml or leave it out",
-        "claims/sources.yaml:8: claim monitors: type: unknown type 'blog' (one of: belligerent_official, ngo,"
+        "claims/sources.yaml:8: source monitors: type: unknown type 'blog' (one of: belligerent_official, ngo,"
         " monitor, observer_estimate, media, encyclopedia, scholar, international_org)",
     ]
 

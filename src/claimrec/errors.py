@@ -20,11 +20,13 @@ class Problem:
     claim_id: str | None
     field: str | None
     message: str
+    what: str = "claim"
+    """What the id names: a claim, or a source in sources.yaml."""
 
     def __str__(self) -> str:
         parts = [f"{self.file}:{self.line}"]
         if self.claim_id:
-            parts.append(f"claim {self.claim_id}")
+            parts.append(f"{self.what} {self.claim_id}")
         if self.field:
             parts.append(self.field)
         parts.append(self.message)

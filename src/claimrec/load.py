@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,28 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parse
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_line_mapping)
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode):  # noqa: ANN202
+    """A date as YAML reads it; an impossible one (2019-02-30) stays text, so the field check reports it."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    """An integer; YAML 1.1 would read 0120 as octal 80, so a leading zero is refused instead."""
+    text = str(node.value).replace("_", "")
+    if re.fullmatch(r"[-+]?0[0-9]+", text):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value} has a leading zero, which YAML reads as octal: write {int(text)}", node.start_mark
+        )
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 class _Reader:
     """Collects problems while reading one claims folder."""
 
@@ -92,6 +115,7 @@ class _Reader:
         self.digest = hashlib.sha256()
         self._names: dict[Path, str] = {}
         self.unreadable_documents: set[str] = set()
+        self.what = "claim"  # what an id in a problem names: "source" while sources.yaml is read
 
     def name(self, path: Path) -> str:
         """The path as messages show it: relative to the claims folder's parent."""
@@ -101,7 +125,7 @@ class _Reader:
 
     def problem(self, path: Path, line: int, message: str, claim: str | None = None,
                 field: str | None = None) -> None:  # fmt: skip
-        self.problems.append(Problem(self.name(path), line, claim, field, message))
+        self.problems.append(Problem(self.name(path), line, claim, field, message, self.what))
 
     def read_yaml(self, path: Path) -> Any:
         """Parse one YAML file; a problem and None when it cannot be read."""
@@ -123,6 +147,15 @@ class _Reader:
         loader = _Loader(text)
         try:
             value = loader.get_single_data()
+        except RecursionError:
+            self.problem(path, 1, "not valid YAML: nested too deeply: claim files need a few levels at most")
+            return None
+        except yaml.reader.ReaderError as exc:
+            line = text[: exc.position].count("\n") + 1
+            code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+            self.problem(path, line, f"not valid YAML: character #x{code:04x} is not allowed"
+                         f" ({exc.reason}): remove it")  # fmt: skip
+            return None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             reason = getattr(exc, "problem", None) or str(exc)
@@ -253,9 +286,16 @@ def _read_documents(r: _Reader) -> dict[str, Document]:
             continue
         data = text_path.read_bytes()
         r.digest.update(data)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            r.problem(path, m.lines["path"], f"document text {r.name(text_path)} is not UTF-8 (byte {exc.start}):"
+                      " save it as UTF-8", field="path")  # fmt: skip
+            r.unreadable_documents.add(values["id"])
+            continue
         documents[values["id"]] = Document(
             values["id"], values["title"], values["path"], values["origin"], values["licence"],
-            values["language"], hashlib.sha256(data).hexdigest(), data.decode("utf-8-sig"),
+            values["language"], hashlib.sha256(data).hexdigest(), text,
         )  # fmt: skip
     return documents
 
@@ -263,6 +303,8 @@ def _read_documents(r: _Reader) -> dict[str, Document]:
 def _read_sources(r: _Reader, sides: set[str]) -> dict[str, Source]:
     path = r.root / "sources.yaml"
     sources: dict[str, Source] = {}
+    first_line: dict[str, int] = {}
+    r.what = "source"
     for m in _read_list(r, path, "sources"):
         r.unknown_keys(path, m, ("id", "name", "type", "affiliation", "notes"))
         sid = r.text(path, m, "id")
@@ -271,13 +313,16 @@ def _read_sources(r: _Reader, sides: set[str]) -> dict[str, Source]:
         if sid is None or name is None or kind is None:
             continue
         if sid in sources:
-            r.problem(path, m.line, "duplicate source id", sid, "id")
+            r.problem(path, m.line, f"duplicate id: also defined at line {first_line[sid]} - give each source its own"
+                      " id", sid, "id")  # fmt: skip
         if kind not in SOURCE_TYPES:
             r.problem(path, m.lines["type"], f"unknown type '{kind}' (one of: {', '.join(SOURCE_TYPES)})", sid, "type")
         if affiliation is not None and sides and affiliation not in sides:
             r.problem(path, m.lines["affiliation"], f"unknown side '{affiliation}': use a side from taxonomy.yaml"
                       " or leave it out", sid, "affiliation")  # fmt: skip
         sources[sid] = Source(sid, name, kind, affiliation, r.text(path, m, "notes", sid, required=False))
+        first_line.setdefault(sid, m.line)
+    r.what = "claim"
     return sources
 
 
@@ -308,8 +353,8 @@ def _read_taxonomy(r: _Reader) -> tuple[dict[str, Unit], list[Node]]:
 
 def _walk_tree(r: _Reader, path: Path, dimension: str, tree: _Map, parent: str | None, depth: int,
                out: list[Node], units: dict[str, Unit]) -> None:  # fmt: skip
-    seen = {n.node_id for n in out if n.dimension == dimension}
     for node_id, spec in tree.items():
+        seen = {n.node_id for n in out if n.dimension == dimension}
         line = tree.lines[node_id]
         node_id = str(node_id)
         if spec is None:
@@ -318,14 +363,19 @@ def _walk_tree(r: _Reader, path: Path, dimension: str, tree: _Map, parent: str |
         if not isinstance(spec, _Map):
             r.problem(path, line, f"expected a mapping with description, found {_kind(spec)}", field=node_id)
             continue
-        if not ID_PATTERN.match(node_id) or node_id in seen:
-            r.problem(path, line, f"{dimension} id must be unique, lowercase, a-z 0-9 _ -", field=node_id)
+        if not ID_PATTERN.match(node_id):
+            r.problem(path, line, f"{dimension} id: use lowercase letters, digits, '-' and '_' only", field=node_id)
+        if node_id in seen:
+            r.problem(path, line, f"{dimension} '{node_id}' appears twice in the hierarchy: keep one", field=node_id)
+            continue
         unit = spec.get("unit")
         if dimension == "metric":
             inherited = next((n.unit for n in out if n.dimension == "metric" and n.node_id == parent), None)
             unit = unit or inherited
             if unit not in units:
-                r.problem(path, line, f"metric needs a unit from units: (found {unit!r})", field=node_id)
+                found = f"'{unit}' is not one of them" if unit else "it has none"
+                r.problem(path, line, f"a metric needs a unit from units: ({', '.join(units)}); {found}",
+                          field=node_id)  # fmt: skip
         out.append(Node(dimension, node_id, parent, depth, str(spec.get("description") or ""), unit))
         children = spec.get("children")
         if children is not None:
@@ -466,7 +516,11 @@ def _figures(r: _Reader, path: Path, m: _Map, cid: str | None, qualifier: Qualif
             numbers[key] = None
         elif isinstance(raw, bool) or not isinstance(raw, (int, float)):
             hint = " without thousands separators" if isinstance(raw, str) and "," in raw else ""
-            r.problem(path, line, f"expected a number{hint}, found {_kind(raw)} {raw!r}", cid, key)
+            shown = f" {raw!r}" if isinstance(raw, str) else f" {raw}" if isinstance(raw, dt.date) else ""
+            r.problem(path, line, f"expected a number{hint}, found {_kind(raw)}{shown}", cid, key)
+            return None
+        elif not math.isfinite(raw):
+            r.problem(path, line, f"{raw} is not a finite number: write the figure", cid, key)
             return None
         elif raw < 0:
             r.problem(path, line, f"{format_number(raw)} is negative: figures count or measure, use 0 or more",
@@ -505,7 +559,10 @@ def _period(r: _Reader, path: Path, m: _Map, cid: str | None) -> tuple[dt.date, 
         r.unknown_keys(path, raw, ("start", "end"), cid)
         start, end = _date(raw.get("start"), end=False), _date(raw.get("end"), end=True)
         for key, parsed in (("start", start), ("end", end)):
-            if parsed is None:
+            if raw.get(key) is None:
+                r.problem(path, raw.lines.get(key, line), f"{key}: missing: add {key}: YYYY, YYYY-MM or YYYY-MM-DD",
+                          cid, "period")  # fmt: skip
+            elif parsed is None:
                 r.problem(path, raw.lines.get(key, line), f"{key}: {raw.get(key)!r} is not a date: write YYYY,"
                           " YYYY-MM or YYYY-MM-DD", cid, "period")  # fmt: skip
     else:
