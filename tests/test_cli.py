@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -60,6 +61,32 @@ def test_missing_database_and_usage_errors(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help(tmp_path: Path) -> None:
-    for command in ("run", "validate", "report"):
+    for command in ("run", "validate", "report", "query", "runs"):
         shown = claimrec(command, "--help", cwd=tmp_path)
         assert shown.returncode == 0 and f"usage: claimrec {command}" in shown.stdout
+
+
+def test_query_and_runs(mini: Path) -> None:
+    work = mini.parent
+    assert claimrec("run", "-q", cwd=work).returncode == 0
+    sql = "select claim_id, low, high from claims where quantity_id = 'displaced/all/civilians/2019' order by 1"
+    as_csv = claimrec("query", "--format", "csv", sql, cwd=work)
+    assert as_csv.returncode == 0 and as_csv.stdout == "claim_id,low,high\nleft-ganja,91.0,\nleft-ganja-ngo,0.0,300.0\n"
+    as_json = claimrec("query", "--format", "json", sql, cwd=work)
+    assert json.loads(as_json.stdout) == [
+        {"claim_id": "left-ganja", "low": 91.0, "high": None},
+        {"claim_id": "left-ganja-ngo", "low": 0.0, "high": 300.0},
+    ]
+    as_table = claimrec("query", sql, cwd=work)
+    assert as_table.stdout.splitlines() == [
+        "claim_id         low   high",
+        "--------------  ----  -----",
+        "left-ganja      91.0",
+        "left-ganja-ngo   0.0  300.0",
+        "(2 rows)",
+    ]
+    refused = claimrec("query", "delete from claims", cwd=work)
+    assert refused.returncode == 3 and "read-only mode" in refused.stderr
+    runs = claimrec("runs", cwd=work)
+    assert runs.returncode == 0 and runs.stdout.splitlines()[-1] == "(1 row)"
+    assert " succeeded " in runs.stdout.splitlines()[2]

@@ -39,11 +39,21 @@ def test_every_command_and_qualifier_and_table_is_documented() -> None:
 
 def test_sql_examples_run(seed_db: duckdb.DuckDBPyConnection) -> None:
     blocks = re.findall(r"```sql\n(.*?)```", README, flags=re.S)
-    assert len(blocks) == 3
+    assert len(blocks) == 5
     for block in blocks:
         assert seed_db.execute(block).fetchall(), block
     contested = seed_db.execute(blocks[0]).fetchall()
-    assert contested[0] == ("killed, azerbaijani, military, 1988–1994", 2, 2, "11,557–30,000")
+    assert len(contested) == 10
+    assert contested[0] == ("killed, azerbaijani, civilians, 1994-01-01 – 2020-09-26", 1, 1, "31", "92 or more", 2,
+                            ["part_exceeds_whole", "parts_exceed_whole"])  # fmt: skip
+    quotes = seed_db.execute(blocks[1]).fetchall()
+    assert len(quotes) == seed_db.execute("SELECT sum(len(claim_ids)) FROM findings").fetchone()[0]
+    assert ("disjoint_claims", "Government of Azerbaijan", "11,557", "Azerbaijan stated 11,557 of its soldiers were killed") in quotes
+    narrowed = dict((r[0], r[2:]) for r in seed_db.execute(blocks[2]).fetchall())
+    assert narrowed["killed, all, all, 2010–2019"] == (544, None)
+    per_source = seed_db.execute(blocks[3]).fetchall()
+    assert per_source[0] == ("Government of Azerbaijan", "belligerent_official", "azerbaijani", 9, 5)
+    assert [r[1] for r in seed_db.execute(blocks[4]).fetchall()] == ["11,557", "25,000–30,000"]
 
 
 def test_error_example_is_what_the_command_prints(tmp_path: Path) -> None:

@@ -133,3 +133,9 @@ def test_a_second_writer_waits_then_gives_up_clearly(tmp_path: Path) -> None:
     )
     with store.writer_lock(db, wait_seconds=0.5):  # released: the next writer gets it at once
         pass
+
+
+def test_every_view_has_a_comment(seed_db: duckdb.DuckDBPyConnection) -> None:
+    views = seed_db.execute("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal ORDER BY 1").fetchall()
+    assert [v for v, _ in views] == ["claims_per_source", "contested_quantities", "findings_with_quotes", "quantity_bounds"]
+    assert all(comment for _, comment in views)

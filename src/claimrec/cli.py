@@ -7,12 +7,16 @@ Exit codes: 0 success; 1 the claim files were refused (bad input or a failed exp
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import os
 import sys
 from pathlib import Path
 
+import duckdb
+
 from claimrec import load, pipeline, report, store, validate
-from claimrec.errors import ClaimrecError, InputError, StageFailed, ValidationFailed
+from claimrec.errors import ClaimrecError, InputError, StageFailed, StoreError, ValidationFailed
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_STORE = 1, 2, 3
 
@@ -43,6 +47,15 @@ def _parser() -> argparse.ArgumentParser:
                               " Nothing is written."), db=False, reports=False)  # fmt: skip
     paths(commands.add_parser("report", help="re-render the reports from the database",
                               description="Render reports/ from an existing database."), claims=False)  # fmt: skip
+    query = commands.add_parser("query", help="run one SQL query on the database, read-only",
+                                description="Run a SQL query over a read-only connection and print the result.")
+    query.add_argument("sql", help='the query, e.g. "select kind, message from findings"')
+    query.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                       help="table (default), csv (with a header) or json (an array of objects)")  # fmt: skip
+    paths(query, claims=False, reports=False)
+    paths(commands.add_parser("runs", help="list the runs recorded in the database",
+                              description="List every run recorded in `runs`, newest first."),
+          claims=False, reports=False)  # fmt: skip
     return parser
 
 
@@ -55,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `claimrec` command."""
     args = _parser().parse_args(argv)
     try:
-        return {"run": _run, "validate": _validate, "report": _report}[args.command](args)
+        commands = {"run": _run, "validate": _validate, "report": _report, "query": _query, "runs": _runs}
+        return commands[args.command](args)
     except ClaimrecError as exc:
         cause = exc.cause if isinstance(exc, StageFailed) else exc
         print(f"Error: {exc}" if not isinstance(cause, (InputError, ValidationFailed)) else str(cause),
@@ -86,6 +100,54 @@ def _report(args: argparse.Namespace) -> int:
     finally:
         con.close()
     return 0
+
+
+def _query(args: argparse.Namespace) -> int:
+    con = store.read_only(args.db)
+    try:
+        try:
+            cursor = con.execute(args.sql)
+        except duckdb.Error as exc:
+            raise StoreError(f"query failed: {exc}") from exc
+        names = [d[0] for d in cursor.description] if cursor.description else []
+        rows = cursor.fetchall()
+    finally:
+        con.close()
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows(rows)
+    elif args.format == "json":
+        print(json.dumps([dict(zip(names, row)) for row in rows], default=str, ensure_ascii=False, indent=1))
+    else:
+        _table(names, rows)
+    return 0
+
+
+def _table(names: list[str], rows: list[tuple]) -> None:
+    """Rows as an aligned text table, numbers to the right."""
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(n)] + [len(r[i]) for r in cells]) for i, n in enumerate(names)]
+    numeric = [all(isinstance(row[i], (int, float)) or row[i] is None for row in rows) for i in range(len(names))]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+
+    print(line(names))
+    print("  ".join("-" * w for w in widths))
+    for row in cells:
+        print(line(row))
+    print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+
+
+def _runs(args: argparse.Namespace) -> int:
+    args.sql = (
+        "SELECT run_id, status, started_at, finished_at, n_claims AS claims, n_findings AS findings,"
+        " coalesce(flow_run_id, '') AS flow_run, coalesce(error, '') AS error"
+        " FROM runs ORDER BY started_at DESC, run_id DESC"
+    )
+    args.format = "table"
+    return _query(args)
 
 
 if __name__ == "__main__":

@@ -118,6 +118,7 @@ def load_into(con: duckdb.DuckDBPyConnection, claimset: ClaimSet, claims: pl.Dat
     """Create the schema on `con` and load the reference data and the claims (by default the claim set's)."""
     con.execute(sql("schema"))
     con.execute(sql("macros"))
+    con.execute(sql("views"))
     for table in REFERENCE_TABLES:
         _insert(con, table, claimset.table(table))
     con.execute(sql("taxonomy_paths"))
