@@ -9,6 +9,18 @@ ROOT = Path(__file__).resolve().parent.parent
 CLAIMS = ROOT / "claims"
 MINI = Path(__file__).resolve().parent / "cases" / "mini"
 
+EXTRA_CLAIM = """  - id: new-one
+    source: ngo
+    quote: Hundreds were wounded
+    metric: wounded
+    side: side_b
+    category: all
+    period: 2019
+    value: 250
+    qualifier: approximately
+"""
+"""One more valid claim for the mini claims file (tests/cases/mini/claims.yaml), to append to it."""
+
 
 def snapshot(*paths: Path) -> dict[str, str]:
     """SHA-256 of every file under the given paths (missing paths give no entries)."""

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from claimrec import pipeline
+from support import EXTRA_CLAIM
 
 READER = textwrap.dedent("""
     import json, sys, time, duckdb
@@ -36,16 +37,6 @@ READER = textwrap.dedent("""
     print(json.dumps({"reads": reads, "failures": failures, "torn": torn, "seen": sorted(seen)}))
 """)
 
-EXTRA = """  - id: extra-claim
-    source: ngo
-    quote: Hundreds were wounded
-    metric: wounded
-    side: side_b
-    category: all
-    period: 2019
-    value: 250
-    qualifier: approximately
-"""
 
 
 def test_readers_never_fail_nor_see_a_torn_state(mini_config: pipeline.RunConfig) -> None:
@@ -60,7 +51,7 @@ def test_readers_never_fail_nor_see_a_torn_state(mini_config: pipeline.RunConfig
     original = path.read_text()
     time.sleep(1.0)
     for round_ in range(6):
-        path.write_text(original + (EXTRA if round_ % 2 == 0 else ""))
+        path.write_text(original + (EXTRA_CLAIM if round_ % 2 == 0 else ""))
         pipeline.run_pipeline(mini_config)
     time.sleep(0.5)
     stop.touch()

@@ -7,24 +7,15 @@ from pathlib import Path
 import duckdb
 
 from claimrec import pipeline, report, store
+from support import EXTRA_CLAIM
 
-NEW_CLAIM = """  - id: new-one
-    source: ngo
-    quote: Hundreds were wounded
-    metric: wounded
-    side: side_b
-    category: all
-    period: 2019
-    value: 250
-    qualifier: approximately
-"""
 
 
 def _edit(claims_file: Path) -> None:
     """Change two figures, remove one claim, add one."""
     text = claims_file.read_text().replace("value: 120", "value: 160").replace("value: 40\n", "value: 45\n")
     start, end = text.index("  - id: wounded-hundreds"), text.index("  - id: left-ganja\n")
-    claims_file.write_text(text[:start] + text[end:] + NEW_CLAIM)
+    claims_file.write_text(text[:start] + text[end:] + EXTRA_CLAIM)
 
 
 def test_edits_keep_old_versions_and_are_reported(mini_config: pipeline.RunConfig) -> None:
