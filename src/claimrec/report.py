@@ -159,9 +159,7 @@ def _bounds(con: duckdb.DuckDBPyConnection) -> list[str]:
         SELECT label, unit, n_claims, n_sources, status,
                claimrec_interval(widest_low, widest_high) AS widest,
                CASE WHEN consensus_low IS NULL THEN 'none' ELSE claimrec_interval(consensus_low, consensus_high) END AS consensus,
-               CASE WHEN implied_low IS NULL AND implied_high IS NULL THEN ''
-                    WHEN implied_low IS NULL THEN 'at most ' || claimrec_number(implied_high)
-                    ELSE claimrec_interval(implied_low, implied_high) END AS implied
+               claimrec_interval(implied_low, implied_high) AS implied
         FROM quantities
         WHERE n_claims > 1 OR implied_low > chosen_low OR implied_high < chosen_high
            OR (chosen_high IS NULL AND implied_high IS NOT NULL)

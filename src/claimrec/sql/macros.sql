@@ -28,7 +28,9 @@ CREATE MACRO claimrec_figure(qualifier, value, low, high) AS
 COMMENT ON MACRO claimrec_figure IS 'A claim''s figure as worded: 11,557; 25,000–30,000; at least 541; about 20; hundreds';
 
 CREATE MACRO claimrec_interval(low, high) AS
-    CASE WHEN high IS NULL THEN claimrec_number(low) || ' or more'
+    CASE WHEN low IS NULL AND high IS NULL THEN NULL
+         WHEN low IS NULL THEN 'at most ' || claimrec_number(high)
+         WHEN high IS NULL THEN claimrec_number(low) || ' or more'
          WHEN low = high THEN claimrec_number(low)
          ELSE claimrec_number(low) || '–' || claimrec_number(high) END;
-COMMENT ON MACRO claimrec_interval IS 'An interval in words: 11,557; 25,000–30,000; 541 or more';
+COMMENT ON MACRO claimrec_interval IS 'An interval in words: 11,557; 25,000–30,000; 541 or more; at most 38,000 (no low known); NULL when neither is known';

@@ -3,9 +3,7 @@
 CREATE VIEW contested_quantities AS
 SELECT q.quantity_id, q.label, q.unit, q.n_claims, q.n_sources, q.status,
        claimrec_interval(q.widest_low, q.widest_high) AS widest,
-       CASE WHEN q.implied_low IS NULL AND q.implied_high IS NULL THEN NULL
-            WHEN q.implied_low IS NULL THEN 'at most ' || claimrec_number(q.implied_high)
-            ELSE claimrec_interval(q.implied_low, q.implied_high) END AS implied,
+       claimrec_interval(q.implied_low, q.implied_high) AS implied,
        count(f.finding_id) AS n_findings,
        list(DISTINCT f.kind ORDER BY f.kind) AS kinds
 FROM quantities q
