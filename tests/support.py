@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import duckdb
+
 ROOT = Path(__file__).resolve().parent.parent
 CLAIMS = ROOT / "claims"
 MINI = Path(__file__).resolve().parent / "cases" / "mini"
@@ -35,3 +37,24 @@ def snapshot(*paths: Path) -> dict[str, str]:
         for f in files:
             out[str(f)] = hashlib.sha256(f.read_bytes()).hexdigest()
     return out
+
+
+def claims_yaml(rows: list[tuple]) -> str:
+    """A claim file for the mini folder from rows of (id, source, metric, side, category, period, figure),
+    where `figure` holds the remaining fields separated by ';' ("value: 10; qualifier: exact")."""
+    lines = ["document: report", "claims:"]
+    for claim_id, source, metric, side, category, period, figure in rows:
+        lines += [f"  - id: {claim_id}", f"    source: {source}", "    quote: Hundreds were wounded",
+                  f"    metric: {metric}", f"    side: {side}", f"    category: {category}", f"    period: {period}"]
+        lines += [f"    {part.strip()}" for part in figure.split(";") if part.strip()]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def reconciled(folder: Path) -> duckdb.DuckDBPyConnection:
+    """Parse a claims folder and reconcile it in an in-memory database."""
+    from claimrec import load, store
+
+    con = duckdb.connect()
+    store.load_into(con, load.load_claims(folder))
+    store.reconcile_into(con)
+    return con

@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from claimrec import load, store, validate
+from support import claims_yaml, reconciled
 
 # (qualifier, figure fields, metric, expected low, expected high); metric 'share' is in percent, not whole
 INTERVALS = [
@@ -23,7 +23,7 @@ INTERVALS = [
     ("approximately", "value: 100", "killed", 90, 110),
     ("approximately", "value: 11557", "killed", 10402, 12712),
     ("approximately", "value: 33.3", "share", 29.97, 36.63),
-    ("range", "low: 31\n    high: 92", "killed", 31, 92),
+    ("range", "low: 31; high: 92", "killed", 31, 92),
     ("several", "", "killed", 3, 9),
     ("dozens", "", "killed", 24, 99),
     ("scores", "", "killed", 40, 199),
@@ -34,23 +34,11 @@ INTERVALS = [
 ]
 
 
-def _build(claims_dir: Path, db: Path) -> duckdb.DuckDBPyConnection:
-    claimset = load.load_claims(claims_dir)
-    store.build(claimset, validate.outcomes_frame("test", []), db.with_name("none.duckdb"), db)
-    store.reconcile(db)
-    return duckdb.connect(str(db), read_only=True)
-
-
 def test_every_qualifier_becomes_its_interval(mini: Path) -> None:
-    lines = ["document: report", "claims:"]
-    for number, (qualifier, figure, metric, _, _) in enumerate(INTERVALS):
-        lines += [
-            f"  - id: q{number:02d}", "    source: ngo", "    quote: Hundreds were wounded", f"    metric: {metric}",
-            "    side: side_b", "    category: all", f"    period: {1900 + number}", f"    qualifier: {qualifier}",
-        ]  # fmt: skip
-        lines += [f"    {line.strip()}" for line in figure.splitlines()]
-    (mini / "intervals.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    con = _build(mini, mini.parent / "intervals.duckdb")
+    rows = [(f"q{number:02d}", "ngo", metric, "side_b", "all", 1900 + number, f"qualifier: {qualifier}; {figure}")
+            for number, (qualifier, figure, metric, _, _) in enumerate(INTERVALS)]  # fmt: skip
+    (mini / "intervals.yaml").write_text(claims_yaml(rows), encoding="utf-8")
+    con = reconciled(mini)
     got = dict(
         con.execute("SELECT claim_id, [low, high] FROM claims WHERE claim_id LIKE 'q%' ORDER BY claim_id").fetchall()
     )
@@ -59,7 +47,7 @@ def test_every_qualifier_becomes_its_interval(mini: Path) -> None:
 
 
 def test_mini_quantities_and_findings(mini: Path) -> None:
-    con = _build(mini, mini.parent / "mini.duckdb")
+    con = reconciled(mini)
     quantities = con.execute("""
         SELECT quantity_id, n_claims, n_sources, widest_low, widest_high, consensus_low, consensus_high, status
         FROM quantities ORDER BY quantity_id
@@ -85,13 +73,11 @@ def test_mini_quantities_and_findings(mini: Path) -> None:
 
 def test_every_disjoint_pair_is_reported(mini: Path) -> None:
     """Four claims on one quantity: 10, 20–30, 25–40 and 50+ give the four pairs that do not meet."""
-    lines = ["document: report", "claims:"]
-    for name, figure in (("a", "value: 10\n    qualifier: exact"), ("b", "low: 20\n    high: 30\n    qualifier: range"),
-                         ("c", "low: 25\n    high: 40\n    qualifier: range"), ("d", "value: 50\n    qualifier: at_least")):  # fmt: skip
-        lines += [f"  - id: many-{name}", "    source: ngo", "    quote: Hundreds were wounded", "    metric: wounded",
-                  "    side: side_b", "    category: all", "    period: 2000", f"    {figure}"]  # fmt: skip
-    (mini / "many.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    con = _build(mini, mini.parent / "many.duckdb")
+    figures = {"a": "value: 10; qualifier: exact", "b": "low: 20; high: 30; qualifier: range",
+               "c": "low: 25; high: 40; qualifier: range", "d": "value: 50; qualifier: at_least"}  # fmt: skip
+    rows = [(f"many-{name}", "ngo", "wounded", "side_b", "all", 2000, figure) for name, figure in figures.items()]
+    (mini / "many.yaml").write_text(claims_yaml(rows), encoding="utf-8")
+    con = reconciled(mini)
     pairs = con.execute("""
         SELECT claim_ids, margin, same_source FROM findings WHERE quantity_id = 'wounded/side_b/all/2000'
         ORDER BY claim_ids
@@ -110,7 +96,7 @@ def test_every_disjoint_pair_is_reported(mini: Path) -> None:
 
 
 def test_taxonomy_paths_hold_every_ancestor(mini: Path) -> None:
-    con = _build(mini, mini.parent / "paths.duckdb")
+    con = reconciled(mini)
     rows = con.execute(
         "SELECT ancestor_id, distance FROM taxonomy_paths WHERE dimension = 'metric' AND descendant_id = 'killed'"
         " ORDER BY distance"

@@ -6,21 +6,13 @@ from pathlib import Path
 
 import duckdb
 
-from claimrec import load, store, validate
+from support import claims_yaml, reconciled
 
 
 def _claims(mini: Path, rows: list[tuple]) -> duckdb.DuckDBPyConnection:
-    """Replace the mini claims with `rows` of (id, source, metric, side, category, period, figure) and reconcile."""
-    lines = ["document: report", "claims:"]
-    for claim_id, source, metric, side, category, period, figure in rows:
-        lines += [f"  - id: {claim_id}", f"    source: {source}", "    quote: Hundreds were wounded",
-                  f"    metric: {metric}", f"    side: {side}", f"    category: {category}", f"    period: {period}"]
-        lines += [f"    {part.strip()}" for part in figure.split(";")]  # fmt: skip
-    (mini / "claims.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    db = mini.parent / "relations.duckdb"
-    store.build(load.load_claims(mini), validate.outcomes_frame("t", []), mini.parent / "none.duckdb", db)
-    store.reconcile(db)
-    return duckdb.connect(str(db), read_only=True)
+    """Replace the mini claims with `rows` (see support.claims_yaml) and reconcile them."""
+    (mini / "claims.yaml").write_text(claims_yaml(rows), encoding="utf-8")
+    return reconciled(mini)
 
 
 def _findings(con: duckdb.DuckDBPyConnection) -> list[tuple]:

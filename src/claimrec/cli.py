@@ -103,25 +103,30 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
-    con = store.read_only(args.db)
+    _print_query(args.db, args.sql, args.format)
+    return 0
+
+
+def _print_query(db: Path, sql: str, form: str) -> None:
+    """Run `sql` over a read-only connection and print the result as table, csv or json."""
+    con = store.read_only(db)
     try:
         try:
-            cursor = con.execute(args.sql)
+            cursor = con.execute(sql)
         except duckdb.Error as exc:
             raise StoreError(f"query failed: {exc}") from exc
         names = [d[0] for d in cursor.description] if cursor.description else []
         rows = cursor.fetchall()
     finally:
         con.close()
-    if args.format == "csv":
+    if form == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(names)
         writer.writerows(rows)
-    elif args.format == "json":
+    elif form == "json":
         print(json.dumps([dict(zip(names, row)) for row in rows], default=str, ensure_ascii=False, indent=1))
     else:
         _table(names, rows)
-    return 0
 
 
 def _table(names: list[str], rows: list[tuple]) -> None:
@@ -141,13 +146,12 @@ def _table(names: list[str], rows: list[tuple]) -> None:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    args.sql = (
+    _print_query(args.db, (
         "SELECT run_id, status, started_at, finished_at, n_claims AS claims, n_findings AS findings,"
         " coalesce(flow_run_id, '') AS flow_run, coalesce(error, '') AS error"
         " FROM runs ORDER BY started_at DESC, run_id DESC"
-    )
-    args.format = "table"
-    return _query(args)
+    ), "table")  # fmt: skip
+    return 0
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -154,10 +155,13 @@ class ClaimSet:
     digest: str
 
     def claims_frame(self) -> pl.DataFrame:
-        """The claims as a Polars frame, one row per claim, sorted by id."""
+        """The claims as a Polars frame, one row per claim, sorted by id (built once per claim set)."""
+        return self._claims_frame
+
+    @functools.cached_property
+    def _claims_frame(self) -> pl.DataFrame:
         rows = [tuple(getattr(c, name) for name in CLAIM_SCHEMA) for c in self.claims]
-        frame = pl.DataFrame(rows, schema=CLAIM_SCHEMA, orient="row")
-        return frame.sort("claim_id")
+        return pl.DataFrame(rows, schema=CLAIM_SCHEMA, orient="row").sort("claim_id")
 
     def table(self, name: str) -> pl.DataFrame:
         """The reference table `name` (documents, sources, units, taxonomy, qualifiers) as a frame."""

@@ -55,7 +55,12 @@ class Run:
 
     @property
     def report_building(self) -> Path:
-        return self.config.reports_dir / f".building-{self.run_id}"
+        return report_building_path(self.config.reports_dir, self.run_id)
+
+
+def report_building_path(reports_dir: Path, run_id: str) -> Path:
+    """Where a run renders its reports before publishing them."""
+    return reports_dir / f".building-{run_id}"
 
 
 def parse(run: Run) -> str:
@@ -105,7 +110,7 @@ def publish(run: Run) -> str:
     }, run.abandoned)  # fmt: skip
     store.forget_abandoned(run.config.db_path, [a["run_id"] for a in run.abandoned])
     for a in run.abandoned:
-        shutil.rmtree(run.config.reports_dir / f".building-{a['run_id']}", ignore_errors=True)
+        shutil.rmtree(report_building_path(run.config.reports_dir, a["run_id"]), ignore_errors=True)
     for path in sorted(run.report_building.iterdir()):
         os.replace(path, run.config.reports_dir / path.name)
     run.report_building.rmdir()

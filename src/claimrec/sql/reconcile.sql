@@ -37,19 +37,17 @@ UPDATE claims SET quantity_id = concat_ws('/', metric, side, category,
 CREATE TEMP TABLE claim_groups AS
 SELECT quantity_id, as_of, count(*) AS n, max(low) AS top_low, min(high) AS bottom_high,
        coalesce(max(low) > min(high), false) AS disjoint,
+       CASE WHEN max(low) <= coalesce(min(high), max(low)) THEN max(low) END AS consensus_low,
+       CASE WHEN max(low) <= min(high) THEN min(high) END AS consensus_high,
        row_number() OVER (PARTITION BY quantity_id ORDER BY as_of IS NULL DESC, as_of DESC) = 1 AS reference
 FROM claims
 GROUP BY quantity_id, as_of;
 
 INSERT INTO quantities BY NAME
-SELECT a.*,
-       CASE WHEN g.top_low <= coalesce(g.bottom_high, g.top_low) THEN g.top_low END AS consensus_low,
-       CASE WHEN g.top_low <= g.bottom_high THEN g.bottom_high END AS consensus_high,
+SELECT a.*, g.consensus_low, g.consensus_high,
        CASE WHEN a.n_claims = 1 THEN 'single' WHEN d.any_disjoint THEN 'contradicted' ELSE 'agreed' END AS status,
-       CASE WHEN d.any_disjoint THEN a.widest_low
-            ELSE CASE WHEN g.top_low <= coalesce(g.bottom_high, g.top_low) THEN g.top_low END END AS chosen_low,
-       CASE WHEN d.any_disjoint THEN a.widest_high
-            ELSE CASE WHEN g.top_low <= g.bottom_high THEN g.bottom_high END END AS chosen_high
+       CASE WHEN d.any_disjoint THEN a.widest_low ELSE g.consensus_low END AS chosen_low,
+       CASE WHEN d.any_disjoint THEN a.widest_high ELSE g.consensus_high END AS chosen_high
 FROM (
     SELECT quantity_id,
            any_value(metric) AS metric, any_value(side) AS side, any_value(category) AS category,
