@@ -29,8 +29,8 @@ run: $(STAMP)  ## run the Prefect pipeline flow on claims/: writes claimrec.duck
 test: $(STAMP)  ## run the whole test suite
 	$(PY) -m pytest
 
-bench: $(STAMP)  ## run the benchmarks and print the ratios they measure
-	$(PY) -m claimrec.bench
+bench: $(STAMP)  ## run the benchmarks (10^5, 10^6, 10^7 claims) and write bench/results.md
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 lock:  ## re-resolve the dependencies and rewrite requirements.lock
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock

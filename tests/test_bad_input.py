@@ -1,5 +1,6 @@
 """Bad input: every malformed file in tests/cases/bad is refused with its exact message and exit code 1,
-and leaves the database and the reports byte for byte as they were; the legitimate oddities in
+and leaves the database and the reports byte for byte as they were (beside them, only the run's marker,
+which holds the same message for the next run to record); the legitimate oddities in
 tests/cases/good (a UTF-8 byte-order mark, CR LF line ends, non-ASCII names, apostrophes) are accepted.
 
 The corpus:
@@ -19,6 +20,7 @@ Great Expectations is imported, so a case takes about half a second; the cases r
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -79,6 +81,8 @@ class Refusal:
     after: dict[str, str]
     leftovers: list[str]
     seconds: float
+    failures: list[dict]
+    """What the run left in its marker beside the database (`.claimrec.duckdb.<run-id>.running`): its reason."""
 
 
 def run_broken(template: Path, work: Path, breaks) -> Refusal:  # noqa: ANN001 - breaks(claims folder)
@@ -94,9 +98,11 @@ def run_broken(template: Path, work: Path, breaks) -> Refusal:  # noqa: ANN001 -
         after = snapshot(*published)
         leftovers = sorted(
             p.relative_to(work).as_posix() for p in work.rglob("*")
-            if ".building" in p.name or p.name.endswith(".running") or p.name == "pwned"
+            if ".building" in p.name or p.name == "pwned"
+            or (p.name.endswith(".running") and p.parent != work)
         )  # fmt: skip
-        return Refusal(done.returncode, done.stderr, done.stdout, before, after, leftovers, seconds)
+        failures = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(work.glob(".claimrec.duckdb.*.running"))]
+        return Refusal(done.returncode, done.stderr, done.stdout, before, after, leftovers, seconds, failures)
     finally:
         shutil.rmtree(work, ignore_errors=True)  # the database is 8 MB; do not keep one per case
 
@@ -152,6 +158,11 @@ def test_bad_case_is_refused(case: str, refusals: dict) -> None:
     assert got.stdout == ""
     assert got.before and got.after == got.before, "the database or the reports changed"
     assert got.leftovers == []
+    assert _reasons(got) == [("parse", got.stderr.removesuffix("\n"))], "the run's marker says why it failed"
+
+
+def _reasons(got: Refusal) -> list[tuple[str, str]]:
+    return [(failure["stage"], failure["error"]) for failure in got.failures]
 
 
 def test_fifty_megabyte_file_is_refused_quickly(template: Path, tmp_path: Path) -> None:
@@ -174,6 +185,7 @@ def test_fifty_megabyte_file_is_refused_quickly(template: Path, tmp_path: Path) 
     ]
     assert got.returncode == 1
     assert got.after == got.before and got.leftovers == []
+    assert _reasons(got) == [("parse", got.stderr.removesuffix("\n"))]
     assert got.seconds < 10
 
 

@@ -46,3 +46,50 @@ def test_outcomes_become_rows(seed: ClaimSet) -> None:
     assert frame.height == len(outcomes)
     assert frame["run_id"].unique().to_list() == ["run-1"]
     assert frame.schema["unexpected_ids"] == pl.List(pl.String)
+
+
+def test_each_suite_reads_only_its_columns_in_bulk_dtypes(seed: ClaimSet) -> None:
+    """Every claim suite gets exactly the columns its expectations name, reference columns as categoricals
+    and figures as float64 (the dtype Great Expectations compares in bulk)."""
+    batches = validate.claim_batches(seed, seed.claims_frame())
+    assert [b.suite for b in batches] == [
+        "claims.columns", "claims.ids", "claims.quotes", "claims.references", "claims.periods", "claims.figures",
+        "claims.origin",
+    ]  # fmt: skip
+    for batch in batches[1:]:
+        named = set()
+        for expectation in batch.expectations():
+            named |= {getattr(expectation, k) for k in ("column", "column_A", "column_B") if hasattr(expectation, k)}
+        assert named == set(batch.columns), batch.suite
+    dtypes = {name: str(dtype) for b in batches[1:] for name, dtype in validate._pandas(b).dtypes.items()}
+    assert dtypes == {
+        "claim_id": "str", "quote": "str", "source_id": "category", "document_id": "category", "metric": "category",
+        "side": "category", "category": "category", "qualifier": "category", "period_start": "datetime64[ms]",
+        "period_end": "datetime64[ms]", "value": "float64", "stated_low": "float64", "stated_high": "float64",
+        "file": "category", "line": "int64",
+    }  # fmt: skip
+    assert validate._pandas(batches[0]).shape == (0, len(seed.claims_frame().columns))
+
+
+def test_many_broken_rows_are_counted_and_the_first_named(seed: ClaimSet) -> None:
+    frame = seed.claims_frame()
+    broken_ids = frame["claim_id"][5:30].to_list()
+    broken = frame.with_columns(
+        pl.when(pl.col("claim_id").is_in(broken_ids)).then(pl.lit("")).otherwise(pl.col("quote")).alias("quote")
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        validate.validate(seed, broken)
+    assert caught.value.failures == [
+        "expectation expect_column_value_lengths_to_be_between on quote failed: broken by "
+        + ", ".join(broken_ids[:10]) + " and others (25 rows in all)"
+    ]  # fmt: skip
+
+
+def test_outcomes_name_at_most_the_limit(seed: ClaimSet) -> None:
+    frame = seed.claims_frame().with_columns(pl.lit(-1.0).alias("stated_low"))
+    with pytest.raises(ValidationFailed):
+        validate.validate(seed, frame)
+    outcomes, _ = validate.run_batches(validate.claim_batches(seed, frame)[5:6])
+    low = next(o for o in outcomes if o.column == "stated_low")
+    assert low.unexpected_count == frame.height and low.element_count == frame.height
+    assert low.unexpected_ids == tuple(frame["claim_id"][: validate.ID_LIMIT].to_list())

@@ -1,7 +1,10 @@
 """The `claimrec` command: a thin layer over the library that turns its errors into messages.
 
-Exit codes: 0 success; 1 the claim files were refused (bad input or a failed expectation);
-2 the command line was wrong; 3 the database or reports could not be read or written.
+Exit codes (also in `claimrec --help` and the README): 0 success; 1 the claim files were refused (bad input
+or a failed expectation); 2 the command line was wrong; 3 the database or reports could not be read or
+written, or another run held the writer lock for longer than the wait; 4 the run found more definite
+contradictions than --fail-on-contradictions allows (it published first); 5 the Prefect server could not be
+started or reached; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,20 +19,52 @@ from pathlib import Path
 import duckdb
 
 from claimrec import load, pipeline, report, store, validate
-from claimrec.errors import ClaimrecError, InputError, StageFailed, StoreError, ValidationFailed
+from claimrec.errors import (
+    ClaimrecError, InputError, ServeError, StageFailed, StoreError, TooManyContradictions, ValidationFailed,
+)  # fmt: skip
 
-EXIT_REFUSED, EXIT_USAGE, EXIT_STORE = 1, 2, 3
+EXIT_REFUSED, EXIT_USAGE, EXIT_STORE, EXIT_CONTRADICTIONS, EXIT_SERVE, EXIT_INTERRUPTED = 1, 2, 3, 4, 5, 130
+EXIT_CODES = {
+    0: "success",
+    EXIT_REFUSED: "the claim files were refused (a parse problem or a failed expectation); nothing was published",
+    EXIT_USAGE: "the command line was wrong",
+    EXIT_STORE: "the database or the reports could not be read or written, or another run held the writer"
+                " lock for longer than --wait",
+    EXIT_CONTRADICTIONS: "more definite contradictions than --fail-on-contradictions allows (the database and"
+                         " the reports were published)",
+    EXIT_SERVE: "the Prefect server could not be started or reached",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+}  # fmt: skip
+
+
+def _epilog(*codes: int) -> str:
+    return "exit codes:\n" + "\n".join(f"  {code:<3}  {EXIT_CODES[code]}" for code in codes)
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Wraps descriptions as usual, and keeps the lines of the exit-code table as they are."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("exit codes:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="claimrec",
         description="Reconcile sourced claims about war figures into bounds and contradictions.",
-        epilog="Exit codes: 0 success, 1 claim files refused, 2 usage error, 3 database or report error.",
+        epilog=_epilog(*EXIT_CODES) + "\n\n`claimrec COMMAND --help` describes each command.",
+        formatter_class=_HelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def paths(p: argparse.ArgumentParser, claims: bool = True, db: bool = True, reports: bool = True) -> None:
+    def command(name: str, help: str, description: str, *codes: int) -> argparse.ArgumentParser:  # noqa: A002
+        return commands.add_parser(name, help=help, description=description, epilog=_epilog(0, *codes),
+                                   formatter_class=_HelpFormatter)  # fmt: skip
+
+    def paths(p: argparse.ArgumentParser, claims: bool = True, db: bool = True, reports: bool = True,
+              quiet: str = "print only errors") -> None:  # fmt: skip
         if claims:
             p.add_argument("--claims", type=Path, default=Path("claims"), help="claims folder (default: claims)")
         if db:
@@ -37,26 +72,74 @@ def _parser() -> argparse.ArgumentParser:
                            help="DuckDB file (default: claimrec.duckdb)")  # fmt: skip
         if reports:
             p.add_argument("--reports", type=Path, default=Path("reports"), help="reports folder (default: reports)")
-        p.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+        p.add_argument("-q", "--quiet", action="store_true", help=quiet)
 
-    paths(commands.add_parser("run", help="parse, validate, store, reconcile and report (no Prefect)",
-                              description="Run the whole pipeline on the claims folder and publish"
-                              " the database and the reports together."))  # fmt: skip
-    paths(commands.add_parser("validate", help="check the claim files only; writes nothing",
-                              description="Parse the claim files and run the expectation suite."
-                              " Nothing is written."), db=False, reports=False)  # fmt: skip
-    paths(commands.add_parser("report", help="re-render the reports from the database",
-                              description="Render reports/ from an existing database."), claims=False)  # fmt: skip
-    query = commands.add_parser("query", help="run one SQL query on the database, read-only",
-                                description="Run a SQL query over a read-only connection and print the result.")
+    def threshold(p: argparse.ArgumentParser, outcome: str) -> None:
+        p.add_argument("--fail-on-contradictions", type=_count, metavar="N",
+                       help=f"{outcome} when the run publishes more than N definite contradictions;"
+                       " the database and the reports are published first")  # fmt: skip
+
+    run = command("run", "parse, validate, store, reconcile and report (no Prefect)",
+                  "Run the whole pipeline on the claims folder and publish the database and the reports"
+                  " together, printing each stage with its duration. A run that fails publishes nothing"
+                  " and leaves its reason beside the database for `claimrec runs` and the next run.",
+                  EXIT_REFUSED, EXIT_USAGE, EXIT_STORE, EXIT_CONTRADICTIONS, EXIT_INTERRUPTED)  # fmt: skip
+    paths(run)
+    threshold(run, "exit with code 4")
+    run.add_argument("--wait", type=_seconds, default=store.LOCK_WAIT_SECONDS, metavar="SECONDS",
+                     help="how long to wait for another run that holds the writer lock (default: 600)")  # fmt: skip
+    paths(command("validate", "check the claim files only; writes nothing",
+                  "Parse the claim files and run the expectation suite. Nothing is written.",
+                  EXIT_REFUSED, EXIT_USAGE, EXIT_INTERRUPTED), db=False, reports=False)  # fmt: skip
+    paths(command("report", "re-render the reports from the database",
+                  "Render reports/ from an existing database.", EXIT_USAGE, EXIT_STORE), claims=False)  # fmt: skip
+    query = command("query", "run one SQL query on the database, read-only",
+                    "Run a SQL query over a read-only connection and print the result.", EXIT_USAGE, EXIT_STORE)
     query.add_argument("sql", help='the query, e.g. "select kind, message from findings"')
     query.add_argument("--format", choices=("table", "csv", "json"), default="table",
                        help="table (default), csv (with a header) or json (an array of objects)")  # fmt: skip
-    paths(query, claims=False, reports=False)
-    paths(commands.add_parser("runs", help="list the runs recorded in the database",
-                              description="List every run recorded in `runs`, newest first."),
-          claims=False, reports=False)  # fmt: skip
+    paths(query, claims=False, reports=False, quiet="print the rows only, without the row count")
+    paths(command("runs", "list the runs, recorded and pending",
+                  "List every run recorded in `runs`, newest first, and the runs not recorded yet: one under"
+                  " way (running) and failed ones whose reason is waiting beside the database for the next"
+                  " run that publishes (failed, pending).", EXIT_USAGE, EXIT_STORE),
+          claims=False, reports=False, quiet="print the rows only, without the row count")  # fmt: skip
+    serve = command("serve", "serve the Prefect flow on a cron schedule",
+                    "Serve the claimrec-pipeline flow as a Prefect deployment that runs on a cron schedule,"
+                    " until stopped with Ctrl-C or SIGTERM. With no PREFECT_API_URL configured, start a local"
+                    " Prefect server on 127.0.0.1 first and stop it on exit; otherwise use the configured"
+                    " server. The paths become the deployment's parameters, made absolute.",
+                    EXIT_USAGE, EXIT_SERVE)  # fmt: skip
+    serve.add_argument("--cron", required=True, help='when to run, a cron expression, e.g. "0 6 * * *"')
+    serve.add_argument("--timezone", default="UTC", help="time zone of the cron expression (default: UTC)")
+    serve.add_argument("--name", default="served", help="deployment name (default: served)")
+    paths(serve)
+    threshold(serve, "a deployment parameter: each flow run fails")
+    synth = command("synth", "write a synthetic claims folder with planted contradictions",
+                    "Write a claims folder of exactly N synthetic claims (reference files, a document, the claims"
+                    " and planted.parquet, the contradictions planted in them) that `claimrec run --claims DIR`"
+                    " reconciles. The same seed gives the same folder.", EXIT_USAGE)  # fmt: skip
+    synth.add_argument("--claims", type=int, required=True, metavar="N", help="number of claims, 50 or more")
+    synth.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    synth.add_argument("--out", type=Path, required=True, help="folder to write")
+    synth.add_argument("--format", choices=("parquet", "csv", "yaml"), default="parquet",
+                       help="claims file format (default: parquet; yaml only suits small N)")  # fmt: skip
+    synth.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     return parser
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a count of 0 or more, found {text}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected seconds, 0 or more, found {text}")
+    return value
 
 
 def _say(args: argparse.Namespace, text: str) -> None:
@@ -64,30 +147,59 @@ def _say(args: argparse.Namespace, text: str) -> None:
         print(text, flush=True)
 
 
+def _colour(stream: object) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    return not os.environ.get("NO_COLOR") and bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _error(text: str) -> None:
+    prefix = "\033[1;31mError:\033[0m" if _colour(sys.stderr) else "Error:"
+    print(f"{prefix} {text}", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `claimrec` command."""
     args = _parser().parse_args(argv)
+    commands = {"run": _run, "validate": _validate, "report": _report, "query": _query, "runs": _runs,
+                "serve": _serve, "synth": _synth}  # fmt: skip
     try:
-        commands = {"run": _run, "validate": _validate, "report": _report, "query": _query, "runs": _runs}
         return commands[args.command](args)
+    except TooManyContradictions as exc:
+        _error(str(exc))
+        return EXIT_CONTRADICTIONS
+    except ServeError as exc:
+        _error(str(exc))
+        return EXIT_SERVE
     except ClaimrecError as exc:
         cause = exc.cause if isinstance(exc, StageFailed) else exc
-        print(f"Error: {exc}" if not isinstance(cause, (InputError, ValidationFailed)) else str(cause),
-              file=sys.stderr)  # fmt: skip
-        return EXIT_REFUSED if isinstance(cause, (InputError, ValidationFailed)) else EXIT_STORE
+        if isinstance(cause, (InputError, ValidationFailed)):
+            print(cause, file=sys.stderr)
+            return EXIT_REFUSED
+        _error(str(exc))
+        return EXIT_STORE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _run(args: argparse.Namespace) -> int:
     config = pipeline.RunConfig(args.claims, args.db, args.reports)
-    run = pipeline.run_pipeline(config, progress=lambda stage, summary: _say(args, f"{stage:>9}: {summary}"))
-    _say(args, f"run {run.run_id}: {run.counts['claims']} claims, {run.counts['findings']} findings")
+    run = pipeline.run_pipeline(
+        config,
+        progress=lambda stage, summary, seconds: _say(args, f"{stage:>9}: {summary} ({seconds:.1f} s)"),
+        fail_on_contradictions=args.fail_on_contradictions,
+        wait_seconds=args.wait,
+        on_wait=lambda: _say(args, f"     lock: another run is writing {args.db}; waiting up to {args.wait:.0f} s"),
+    )  # fmt: skip
+    _say(args, f"run {run.run_id}: {run.counts['claims']} claims, {run.counts['findings']} findings"
+               f" ({run.definite_findings} definite)")  # fmt: skip
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
     claimset = load.load_claims(args.claims)
     outcomes = validate.validate(claimset)
-    _say(args, f"{len(claimset.claims)} claims from {len(claimset.sources)} sources: all {len(outcomes)}"
+    _say(args, f"{claimset.n_claims} claims from {len(claimset.sources)} sources: all {len(outcomes)}"
                " expectations met")  # fmt: skip
     return 0
 
@@ -103,12 +215,12 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
-    _print_query(args.db, args.sql, args.format)
+    _print_query(args.db, args.sql, args.format, footer=not args.quiet)
     return 0
 
 
-def _print_query(db: Path, sql: str, form: str) -> None:
-    """Run `sql` over a read-only connection and print the result as table, csv or json."""
+def _fetch(db: Path, sql: str) -> tuple[list[str], list[tuple]]:
+    """Column names and rows of `sql` over a read-only connection."""
     con = store.read_only(db)
     try:
         try:
@@ -116,9 +228,14 @@ def _print_query(db: Path, sql: str, form: str) -> None:
         except duckdb.Error as exc:
             raise StoreError(f"query failed: {exc}") from exc
         names = [d[0] for d in cursor.description] if cursor.description else []
-        rows = cursor.fetchall()
+        return names, cursor.fetchall()
     finally:
         con.close()
+
+
+def _print_query(db: Path, sql: str, form: str, footer: bool = True) -> None:
+    """Run `sql` over a read-only connection and print the result as table, csv or json."""
+    names, rows = _fetch(db, sql)
     if form == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(names)
@@ -126,10 +243,10 @@ def _print_query(db: Path, sql: str, form: str) -> None:
     elif form == "json":
         print(json.dumps([dict(zip(names, row)) for row in rows], default=str, ensure_ascii=False, indent=1))
     else:
-        _table(names, rows)
+        _table(names, rows, footer)
 
 
-def _table(names: list[str], rows: list[tuple]) -> None:
+def _table(names: list[str], rows: list[tuple], footer: bool = True) -> None:
     """Rows as an aligned text table, numbers to the right."""
     cells = [[("" if v is None else str(v)) for v in row] for row in rows]
     widths = [max([len(n)] + [len(r[i]) for r in cells]) for i, n in enumerate(names)]
@@ -142,15 +259,61 @@ def _table(names: list[str], rows: list[tuple]) -> None:
     print("  ".join("-" * w for w in widths))
     for row in cells:
         print(line(row))
-    print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    if footer:
+        print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+
+
+RUNS_SQL = (
+    "SELECT run_id, status, started_at, finished_at, n_claims AS claims, n_findings AS findings,"
+    " coalesce(flow_run_id, '') AS flow_run, coalesce(error, '') AS error FROM runs"
+)
 
 
 def _runs(args: argparse.Namespace) -> int:
-    _print_query(args.db, (
-        "SELECT run_id, status, started_at, finished_at, n_claims AS claims, n_findings AS findings,"
-        " coalesce(flow_run_id, '') AS flow_run, coalesce(error, '') AS error"
-        " FROM runs ORDER BY started_at DESC, run_id DESC"
-    ), "table")  # fmt: skip
+    pending = pipeline.pending_runs(args.db)
+    if args.db.exists() or not pending:
+        names, rows = _fetch(args.db, RUNS_SQL)
+    else:  # runs failed before any run published: nothing is recorded yet, the markers say it all
+        names, rows = ["run_id", "status", "started_at", "finished_at", "claims", "findings", "flow_run", "error"], []
+    recorded = {row[0] for row in rows}
+    rows += [
+        (p["run_id"], p["status"], p["started_at"], p["finished_at"], None, None, p["flow_run_id"] or "",
+         " | ".join(p["error"].splitlines()))
+        for p in pending if p["run_id"] not in recorded
+    ]  # fmt: skip
+    rows = [(*row[:7], " | ".join(str(row[7]).splitlines())) for row in rows]
+    rows.sort(key=lambda row: (str(row[2]), row[0]), reverse=True)
+    _table(names, rows, footer=not args.quiet)
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from claimrec import synth
+
+    if args.claims < 50:
+        _error(f"--claims: ask for at least 50 claims, not {args.claims}")
+        return EXIT_USAGE
+    world = synth.generate(args.claims, args.seed)
+    synth.write(world, args.out, args.format)
+    _say(args, f"wrote {world.claims.height:,} claims ({world.planted.height} planted contradictions,"
+               f" {world.conflicts} conflicts, {world.sources.height} sources) to {args.out}")  # fmt: skip
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if args.quiet:  # Prefect reads its logging settings when imported
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    from claimrec import serve
+
+    try:
+        schedule = serve.cron_schedule(args.cron, args.timezone)
+    except ValueError as exc:
+        print(f"claimrec serve: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    serve.serve(
+        schedule, args.claims, args.db, args.reports, fail_on_contradictions=args.fail_on_contradictions,
+        name=args.name, say=lambda text: _say(args, text),
+    )  # fmt: skip
     return 0
 
 

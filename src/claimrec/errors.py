@@ -58,6 +58,32 @@ class StoreError(ClaimrecError):
     """The database could not be written or read."""
 
 
+class WriterBusy(StoreError):
+    """Another run held the database's writer lock for longer than this run was willing to wait.
+
+    The only failure worth retrying: the other run will finish, and then the lock is free."""
+
+
+class TooManyContradictions(ClaimrecError):
+    """A run found more definite contradictions than its threshold allows. It has already published the
+    database and the reports, and is recorded in `runs`; only its outcome is a failure."""
+
+    exit_code = 4
+
+    def __init__(self, found: int, allowed: int, run_id: str):
+        self.found, self.allowed, self.run_id = found, allowed, run_id
+        super().__init__(
+            f"{found} definite contradiction{'s' if found != 1 else ''} found, more than the {allowed} allowed;"
+            f" run {run_id} published the database and the reports"
+        )
+
+
+class ServeError(ClaimrecError):
+    """The Prefect server could not be started or reached, or the flow could not be served."""
+
+    exit_code = 5
+
+
 class StageFailed(ClaimrecError):
     """A pipeline stage failed; wraps the cause with the stage's name."""
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from claimrec import bulk
 from claimrec.errors import InputError, Problem
 from claimrec.model import (
     DIMENSIONS,
@@ -34,6 +35,8 @@ from claimrec.model import (
 )
 
 REFERENCE_FILES = ("documents.yaml", "sources.yaml", "taxonomy.yaml", "qualifiers.yaml")
+NOT_CLAIMS = ("planted.parquet",)
+"""Files a claims folder may hold that are not claims: the planted contradictions of `claimrec synth`."""
 MAX_FILE_BYTES = 10 * 1024 * 1024
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 CLAIM_FIELDS = (
@@ -224,8 +227,12 @@ def load_claims(claims_dir: Path | str) -> ClaimSet:
         p for p in root.rglob("*.y*ml")
         if p.suffix in (".yaml", ".yml") and p.relative_to(root).as_posix() not in REFERENCE_FILES
     )  # fmt: skip
-    if not claim_files:
-        r.problem(root / "claims.yaml", 0, "no claim files: add at least one *.yaml file of claims")
+    table_files = sorted(
+        p for p in root.rglob("*") if p.suffix in bulk.TABLE_SUFFIXES and p.relative_to(root).as_posix() not in NOT_CLAIMS
+    )  # fmt: skip
+    if not claim_files and not table_files:
+        r.problem(root / "claims.yaml", 0, "no claim files: add at least one *.yaml file of claims"
+                  " (or a Parquet or CSV claim table)")  # fmt: skip
     # a document already reported as unreadable is known: its claims are not reported again
     context = _ClaimContext({**dict.fromkeys(r.unreadable_documents), **documents}, sources, units, nodes,
                             qualifiers)  # fmt: skip
@@ -240,6 +247,7 @@ def load_claims(claims_dir: Path | str) -> ClaimSet:
                 continue
             first_seen[claim.claim_id] = where
             claims.append(claim)
+    tables = bulk.read_tables(r, table_files, context, set(first_seen))
     if r.problems:
         raise InputError(r.problems)
     return ClaimSet(
@@ -250,6 +258,7 @@ def load_claims(claims_dir: Path | str) -> ClaimSet:
         qualifiers=tuple(qualifiers.values()),
         claims=tuple(sorted(claims, key=lambda c: c.claim_id)),
         digest=r.digest.hexdigest(),
+        table_claims=tables,
     )
 
 

@@ -153,15 +153,26 @@ class ClaimSet:
     qualifiers: tuple[Qualifier, ...]
     claims: tuple[Claim, ...]
     digest: str
+    table_claims: pl.DataFrame | None = field(default=None, repr=False, compare=False)
+    """Claims read from Parquet and CSV claim tables (columns `CLAIM_SCHEMA`), in file and row order."""
+
+    @property
+    def n_claims(self) -> int:
+        """Number of claims, from YAML files and claim tables."""
+        return len(self.claims) + (0 if self.table_claims is None else self.table_claims.height)
 
     def claims_frame(self) -> pl.DataFrame:
-        """The claims as a Polars frame, one row per claim, sorted by id (built once per claim set)."""
+        """All claims as a Polars frame, one row per claim (built once per claim set): the YAML claims sorted
+        by id, then the claim tables' rows in file and row order."""
         return self._claims_frame
 
     @functools.cached_property
     def _claims_frame(self) -> pl.DataFrame:
         rows = [tuple(getattr(c, name) for name in CLAIM_SCHEMA) for c in self.claims]
-        return pl.DataFrame(rows, schema=CLAIM_SCHEMA, orient="row").sort("claim_id")
+        frame = pl.DataFrame(rows, schema=CLAIM_SCHEMA, orient="row").sort("claim_id")
+        if self.table_claims is None:
+            return frame
+        return pl.concat([frame, self.table_claims], how="vertical") if len(rows) else self.table_claims
 
     def table(self, name: str) -> pl.DataFrame:
         """The reference table `name` (documents, sources, units, taxonomy, qualifiers) as a frame."""

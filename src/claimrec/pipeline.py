@@ -1,5 +1,5 @@
 """The stage order of a claimrec run, without Prefect: the CLI runs it directly and the Prefect flow
-in `flows/pipeline.py` wraps each stage in a task.
+in `claimrec.flow` wraps each stage in a task.
 
     parse -> validate -> store -> reconcile -> report -> publish
 
@@ -13,13 +13,14 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from claimrec import load, report, store, validate
-from claimrec.errors import StageFailed
+from claimrec.errors import StageFailed, TooManyContradictions, WriterBusy
 from claimrec.model import ClaimSet
 
 
@@ -47,7 +48,9 @@ class Run:
     validations: object | None = None
     counts: dict[str, int] = field(default_factory=dict)
     abandoned: list[dict] = field(default_factory=list)
-    """Earlier runs that were killed or crashed; this run records them as failed when it publishes."""
+    """Earlier runs that failed, or were killed or crashed; this run records them as failed when it publishes."""
+    definite_findings: int | None = None
+    """Definite contradictions in the database the run published."""
 
     @property
     def building(self) -> Path:
@@ -66,7 +69,7 @@ def report_building_path(reports_dir: Path, run_id: str) -> Path:
 def parse(run: Run) -> str:
     """Read and check the claim files."""
     run.claimset = load.load_claims(run.config.claims_dir)
-    return f"{len(run.claimset.claims)} claims from {len(run.claimset.sources)} sources"
+    return f"{run.claimset.n_claims} claims from {len(run.claimset.sources)} sources"
 
 
 def check(run: Run) -> str:
@@ -86,6 +89,12 @@ def reconcile(run: Run) -> str:
     """Compute intervals, quantities and findings in the new database."""
     run.counts = store.reconcile(run.building, run.run_id)
     return f"{run.counts['quantities']} quantities, {run.counts['findings']} findings"
+
+
+def verify(run: Run) -> str:
+    """Check the reconciled outputs with Great Expectations; render the run's Data Docs beside the reports."""
+    outcomes = validate.verify_outputs(run.building, run.run_id, run.claimset, run.report_building / validate.DOCS_DIR)
+    return f"{len(outcomes)} output expectations met"
 
 
 def render(run: Run) -> str:
@@ -112,9 +121,22 @@ def publish(run: Run) -> str:
     for a in run.abandoned:
         shutil.rmtree(report_building_path(run.config.reports_dir, a["run_id"]), ignore_errors=True)
     for path in sorted(run.report_building.iterdir()):
-        os.replace(path, run.config.reports_dir / path.name)
+        _replace(path, run.config.reports_dir / path.name)
     run.report_building.rmdir()
     return f"published {run.config.db_path} and {run.config.reports_dir}/"
+
+
+def _replace(source: Path, target: Path) -> None:
+    """Put `source` in place of `target`; a folder (the Data Docs) is swapped by renaming the old one
+    aside, the new one in, then removing the old one."""
+    if not (source.is_dir() and target.is_dir()):
+        os.replace(source, target)
+        return
+    aside = target.with_name(f".{target.name}.replaced-{source.parent.name}")
+    shutil.rmtree(aside, ignore_errors=True)
+    os.replace(target, aside)
+    os.replace(source, target)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 STAGES: tuple[tuple[str, Callable[[Run], str]], ...] = (
@@ -122,27 +144,72 @@ STAGES: tuple[tuple[str, Callable[[Run], str]], ...] = (
     ("validate", check),
     ("store", build),
     ("reconcile", reconcile),
+    ("verify", verify),
     ("report", render),
     ("publish", publish),
 )
 """The stages in order; the CLI and the Prefect flow both run exactly these."""
 
 
-@contextlib.contextmanager
-def running(config: RunConfig, flow_run_id: str | None = None) -> Iterator[Run]:
-    """Hold the writer lock for one run, and remove whatever it built if it fails."""
+def new_run(config: RunConfig, flow_run_id: str | None = None) -> Run:
+    """A run with a fresh id (its start time and a random suffix), not yet started."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    run = Run(config, f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", now, flow_run_id)
-    with store.writer_lock(config.db_path):
-        run.abandoned = store.abandoned_runs(config.db_path)
-        marker = store.marker_path(config.db_path, run.run_id)
-        marker.touch()
+    return Run(config, f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", now, flow_run_id)
+
+
+def _marker_info(run: Run) -> dict:
+    return {"run_id": run.run_id, "started_at": run.started_at.isoformat(), "flow_run_id": run.flow_run_id,
+            "claims_dir": str(run.config.claims_dir), "pid": os.getpid()}  # fmt: skip
+
+
+def _leave_failure(run: Run, exc: BaseException, stage: str | None = None) -> None:
+    """Leave the run's marker behind with where and why it failed; the next run that publishes records it.
+
+    The published database is not touched: a failed run changes nothing users see."""
+    if isinstance(exc, StageFailed):
+        stage, message = exc.stage, str(exc.cause)
+    elif isinstance(exc, Exception):
+        message = str(exc) or type(exc).__name__
+    else:
+        message = f"interrupted ({type(exc).__name__})"
+    failed = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    info = {**_marker_info(run), "failed_at": failed.isoformat(), "stage": stage, "error": message}
+    with contextlib.suppress(OSError):  # the error itself still reaches the caller
+        store.write_marker(run.config.db_path, run.run_id, info)
+
+
+@contextlib.contextmanager
+def running(
+    config: RunConfig,
+    flow_run_id: str | None = None,
+    wait_seconds: float = store.LOCK_WAIT_SECONDS,
+    take_lock: Callable[[], store.WriterLock] | None = None,
+    on_wait: Callable[[], None] | None = None,
+) -> Iterator[Run]:
+    """Hold the writer lock for one run, and remove whatever it built if it fails.
+
+    The lock is taken by `take_lock()` when given (the Prefect flow takes it in a task that retries), else
+    here, waiting up to `wait_seconds`. A run that fails, including one that could not get the lock, keeps
+    its marker with the stage and the message of the failure (README, "How a run writes")."""
+    run = new_run(config, flow_run_id)
+    try:
+        lock = take_lock() if take_lock else store.WriterLock(config.db_path).acquire(wait_seconds, on_wait)
+    except WriterBusy as exc:
+        _leave_failure(run, exc, stage="lock")
+        raise
+    with lock:
+        run.abandoned = [a for a in store.abandoned_runs(config.db_path) if a["run_id"] != run.run_id]
+        store.write_marker(config.db_path, run.run_id, _marker_info(run))
         try:
             yield run
+        except BaseException as exc:
+            _leave_failure(run, exc)
+            raise
+        else:
+            store.marker_path(config.db_path, run.run_id).unlink(missing_ok=True)
         finally:
             store.discard(run.building)
             shutil.rmtree(run.report_building, ignore_errors=True)
-            marker.unlink(missing_ok=True)
 
 
 def run_stage(name: str, stage: Callable[[Run], str], run: Run) -> str:
@@ -155,11 +222,65 @@ def run_stage(name: str, stage: Callable[[Run], str], run: Run) -> str:
         raise StageFailed(name, exc) from exc
 
 
-def run_pipeline(config: RunConfig, progress: Callable[[str, str], None] | None = None) -> Run:
-    """Run every stage in order; `progress(stage, summary)` is called after each."""
-    with running(config) as run:
+def pending_runs(db_path: Path) -> list[dict]:
+    """Runs not recorded in the database yet, read from their markers (store.describe_abandoned), each with
+    a `status`: `running` for the run that holds the writer lock now, `failed (pending)` for a run that failed
+    (its reason) or was killed. The next run that publishes records the failed ones in `runs`."""
+    busy = store.lock_held(db_path)
+    found = []
+    for abandoned in store.abandoned_runs(db_path):
+        seen = store.describe_abandoned(abandoned)
+        if seen["error"] is None and busy and _alive(seen["pid"]):
+            found.append({**seen, "status": "running", "error": ""})
+        else:
+            found.append({**seen, "status": "failed (pending)", "error": seen["error"] or store.KILLED})
+    return found
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def definite_findings(db_path: Path) -> int:
+    """Number of definite contradictions in a published database."""
+    con = store.read_only(db_path)
+    try:
+        return con.execute("SELECT count(*) FROM findings WHERE certainty = 'definite'").fetchone()[0]
+    finally:
+        con.close()
+
+
+def run_pipeline(
+    config: RunConfig,
+    progress: Callable[[str, str, float], None] | None = None,
+    *,
+    fail_on_contradictions: int | None = None,
+    wait_seconds: float = store.LOCK_WAIT_SECONDS,
+    on_wait: Callable[[], None] | None = None,
+    flow_run_id: str | None = None,
+    take_lock: Callable[[], store.WriterLock] | None = None,
+    call_stage: Callable[[str, Callable[[Run], str], Run], str] = run_stage,
+) -> Run:
+    """Run every stage in order; `progress(stage, summary, seconds)` is called after each.
+
+    With `fail_on_contradictions`, a run that publishes more definite contradictions than that raises
+    TooManyContradictions after publishing: the database, the reports and its `runs` row stay in place.
+    The Prefect flow passes its own `call_stage` (a task per stage) and `take_lock` (a task that retries)."""
+    with running(config, flow_run_id, wait_seconds, take_lock, on_wait) as run:
         for name, stage in STAGES:
-            summary = run_stage(name, stage, run)
+            started = time.monotonic()
+            summary = call_stage(name, stage, run)
             if progress:
-                progress(name, summary)
-        return run
+                progress(name, summary, time.monotonic() - started)
+        run.definite_findings = definite_findings(config.db_path)
+    if fail_on_contradictions is not None and run.definite_findings > fail_on_contradictions:
+        raise TooManyContradictions(run.definite_findings, fail_on_contradictions, run.run_id)
+    return run

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from claimrec.model import format_number
 
@@ -18,6 +19,12 @@ VERSION_FIELDS = ("source_id", "document_id", "section", "quote", "metric", "sid
                   "period_start", "period_end", "as_of", "qualifier", "value", "stated_low", "stated_high",
                   "revision", "notes")  # fmt: skip
 KINDS = ("disjoint_claims", "part_exceeds_whole", "parts_exceed_whole", "whole_exceeds_parts", "cumulative_decrease")
+FINDINGS_SHOWN = 200
+"""Past this many findings the report is summarised: the first findings of each kind in full, the most
+contested quantities, and counts; the database holds every one (`findings_with_quotes`)."""
+PER_KIND_SHOWN = 20
+ROWS_SHOWN = 500
+"""Past this many rows the sums that hold and the bounds table are cut to their first rows."""
 
 
 def _text(text: object) -> str:
@@ -42,7 +49,10 @@ def render(con: duckdb.DuckDBPyConnection) -> str:
     """The whole report as Markdown text."""
     out: list[str] = ["# Discrepancy report", ""]
     out += _summary(con)
-    out += _findings(con)
+    n_findings = con.execute("SELECT count(*) FROM findings").fetchone()[0]
+    if n_findings > FINDINGS_SHOWN:
+        out += _contested(con)
+    out += _findings(con, summarised=n_findings > FINDINGS_SHOWN)
     out += _holding(con)
     out += _bounds(con)
     return "\n".join(out).rstrip("\n") + "\n"
@@ -97,24 +107,58 @@ def _summary(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
-def _findings(con: duckdb.DuckDBPyConnection) -> list[str]:
-    findings = _rows(con, f"""
-        SELECT f.*, q.label FROM findings f JOIN quantities q USING (quantity_id)
-        ORDER BY list_position({list(KINDS)}, f.kind), f.certainty, f.quantity_id, f.margin DESC, f.finding_id
+def _contested(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The quantities with the most findings (summarised reports only)."""
+    rows = _rows(con, f"""
+        SELECT q.label, q.n_claims, q.n_sources, count(*) AS findings, max(f.margin) AS margin
+        FROM findings f JOIN quantities q USING (quantity_id)
+        GROUP BY q.quantity_id, q.label, q.n_claims, q.n_sources
+        ORDER BY findings DESC, margin DESC, q.quantity_id
+        LIMIT {PER_KIND_SHOWN}
     """)  # fmt: skip
-    claims = {
-        c["claim_id"]: c
-        for c in _rows(con, """
-            SELECT c.*, s.name AS source_name, s.type AS source_type, s.affiliation, q.label,
-                   claimrec_figure(c.qualifier, c.value, c.stated_low, c.stated_high) AS figure,
-                   claimrec_interval(c.low, c.high) AS interval
-            FROM claims c JOIN sources s USING (source_id) JOIN quantities q USING (quantity_id)
-            WHERE c.claim_id IN (SELECT unnest(claim_ids) FROM findings)
-        """)  # fmt: skip
-    }
+    lines = [
+        "## Most contested quantities",
+        "",
+        "| quantity | findings | claims | sources | widest margin |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [f"| {_cell(r['label'])} | {r['findings']} | {r['n_claims']} | {r['n_sources']} |"
+              f" {format_number(r['margin'])} |" for r in rows]  # fmt: skip
+    return lines + [""]
+
+
+def _findings(con: duckdb.DuckDBPyConnection, summarised: bool = False) -> list[str]:
+    order = f"list_position({list(KINDS)}, f.kind), f.certainty, f.quantity_id, f.margin DESC, f.finding_id"
+    findings = _rows(con, f"""
+        SELECT * FROM (
+            SELECT f.*, q.label, row_number() OVER (PARTITION BY f.kind ORDER BY {order}) AS rank_in_kind,
+                   count(*) OVER (PARTITION BY f.kind) AS of_kind
+            FROM findings f JOIN quantities q USING (quantity_id)
+        ) f
+        WHERE rank_in_kind <= {PER_KIND_SHOWN if summarised else "of_kind"}
+        ORDER BY {order}
+    """)  # fmt: skip
+    shown = pl.DataFrame({"claim_id": sorted({c for f in findings for c in f["claim_ids"]})}, schema={"claim_id": pl.String})
+    con.register("shown_findings", shown)
+    try:
+        claims = {
+            c["claim_id"]: c
+            for c in _rows(con, """
+                SELECT c.*, s.name AS source_name, s.type AS source_type, s.affiliation, q.label,
+                       claimrec_figure(c.qualifier, c.value, c.stated_low, c.stated_high) AS figure,
+                       claimrec_interval(c.low, c.high) AS interval
+                FROM claims c JOIN sources s USING (source_id) JOIN quantities q USING (quantity_id)
+                WHERE c.claim_id IN (SELECT claim_id FROM shown_findings)
+            """)  # fmt: skip
+        }
+    finally:
+        con.unregister("shown_findings")
     lines = ["## Findings", ""]
     if not findings:
         return lines + ["No contradictions found.", ""]
+    if summarised:
+        lines += [f"The first {PER_KIND_SHOWN} findings of each kind; the `findings_with_quotes` view lists all of"
+                  " them with their quotes.", ""]  # fmt: skip
     for number, f in enumerate(findings, start=1):
         scope = "within one source" if f["same_source"] else "across sources"
         lines += [
@@ -139,9 +183,11 @@ def _findings(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def _holding(con: duckdb.DuckDBPyConnection) -> list[str]:
     sums = _rows(con, """
-        SELECT kind, message FROM checks WHERE outcome = 'consistent' AND kind <> 'part_whole'
+        SELECT kind, message, count(*) OVER () AS total FROM checks
+        WHERE outcome = 'consistent' AND kind <> 'part_whole'
         ORDER BY kind, whole_quantity_id
-    """)  # fmt: skip
+        LIMIT {ROWS_SHOWN}
+    """.format(ROWS_SHOWN=ROWS_SHOWN))  # fmt: skip
     pairs = con.execute("SELECT count(*) FROM checks WHERE kind = 'part_whole' AND outcome = 'consistent'").fetchone()
     lines = [
         "## Relations that hold",
@@ -151,6 +197,8 @@ def _holding(con: duckdb.DuckDBPyConnection) -> list[str]:
         "",
     ]
     lines += [f"- {_text(r['message'])}" for r in sums] or ["- none"]
+    if sums and sums[0]["total"] > len(sums):
+        lines.append(f"- … and {sums[0]['total'] - len(sums):,} more (the `checks` table lists each).")
     return lines + [""]
 
 
@@ -160,11 +208,13 @@ def _bounds(con: duckdb.DuckDBPyConnection) -> list[str]:
                claimrec_interval(widest_low, widest_high) AS widest,
                CASE WHEN consensus_low IS NULL THEN 'none' ELSE claimrec_interval(consensus_low, consensus_high) END AS consensus,
                claimrec_interval(implied_low, implied_high) AS implied
+             , count(*) OVER () AS total
         FROM quantities
         WHERE n_claims > 1 OR implied_low > chosen_low OR implied_high < chosen_high
            OR (chosen_high IS NULL AND implied_high IS NOT NULL)
-        ORDER BY quantity_id
-    """)  # fmt: skip
+        ORDER BY CASE WHEN total > {ROWS_SHOWN} THEN status <> 'contradicted' END, quantity_id
+        LIMIT {ROWS_SHOWN}
+    """.format(ROWS_SHOWN=ROWS_SHOWN))  # fmt: skip
     lines = [
         "## Bounds",
         "",
@@ -176,6 +226,9 @@ def _bounds(con: duckdb.DuckDBPyConnection) -> list[str]:
         "| quantity | unit | claims | sources | widest | consensus | implied | status |",
         "|---|---|---:|---:|---|---|---|---|",
     ]
+    if rows and rows[0]["total"] > len(rows):
+        lines[4:4] = [f"The first {len(rows):,} of {rows[0]['total']:,} such quantities, contradicted ones first;"
+                      " the `quantity_bounds` view lists all of them.", ""]  # fmt: skip
     for r in rows:
         lines.append(
             f"| {_cell(r['label'])} | {_cell(r['unit'])} | {r['n_claims']} | {r['n_sources']} |"

@@ -1,21 +1,62 @@
-"""The Great Expectations suite over the claims table, run on every pipeline run before any write.
+"""The Great Expectations suites: over the claims before anything is written (`validate`), and over
+the reconciled outputs in the database being built before it is published (`verify_outputs`), with
+the Data Docs of both (README, "Validation").
 
-Great Expectations has no Polars or DuckDB source that works here, so the claims frame is handed
-to it as a pandas dataframe asset (see README, "Validation").
+Great Expectations has no Polars or DuckDB source that works here, so every suite reads a pandas
+frame. To stay in bulk operations at 10^7 claims, each suite gets only the columns its expectations
+read: for most expectations Great Expectations filters the whole frame of its batch with a boolean
+mask, so a narrow frame keeps that cheap. Reference columns (sources, documents, taxonomy ids,
+qualifiers, files) become pandas categoricals, other text stays Arrow-backed strings, figures stay
+NumPy float64 (with int64, the only dtypes for which `expect_column_values_to_be_between` does not
+compare value by value in Python).
+
+Results name at most `ID_LIMIT` rows per expectation: Great Expectations returns the positions of
+the first unexpected rows, which are turned into claim (finding, quantity) ids here.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import os
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from claimrec.errors import ValidationFailed
 from claimrec.model import CLAIM_SCHEMA, SOURCE_TYPES, ClaimSet
 
 SUITE_NAME = "claims"
+"""Prefix of the claim suites' names."""
+
+ID_LIMIT = 20
+"""How many offending rows each failed expectation names (its `unexpected_count` counts them all)."""
+
+DOCS_DIR = "validation"
+"""The folder of the reports that holds the Data Docs."""
+
+CATEGORICAL = ("source_id", "document_id", "metric", "side", "category", "qualifier", "file")
+"""Claim columns with few distinct values, handed to Great Expectations as pandas categoricals."""
+
+FINDING_KINDS = ("disjoint_claims", "part_exceeds_whole", "parts_exceed_whole", "whole_exceeds_parts",
+                 "cumulative_decrease")  # fmt: skip
+CERTAINTIES = ("definite", "possible")
+STATUSES = ("single", "agreed", "contradicted")
+CHECK_KINDS = ("part_whole", "parts_sum", "cover_sum", "cumulative")
+OUTCOMES = ("consistent", "contradiction")
+
+RESULT_FORMAT = {
+    "result_format": "SUMMARY",
+    "partial_unexpected_count": ID_LIMIT,
+    "return_unexpected_index_query": False,
+}
+"""SUMMARY, not COMPLETE: Great Expectations then keeps only the first `ID_LIMIT` unexpected values and
+row positions; COMPLETE would build a record per unexpected row, row by row in Python."""
 
 
 @dataclass(frozen=True)
@@ -31,88 +72,470 @@ class Outcome:
     unexpected_ids: tuple[str, ...]
 
 
-def expectations(claimset: ClaimSet) -> list:
-    """The expectation suite for a claims frame, built from the claim set's reference data."""
-    import great_expectations.expectations as gxe
+@dataclass
+class Batch:
+    """One suite and the frame it validates: `columns` of `frame` (all of them when None), rows named by
+    `id_column`; `prefix` qualifies the column names in the outcomes (`findings.margin`)."""
 
-    required = ("claim_id", "source_id", "document_id", "quote", "metric", "side", "category",
-                "period_start", "period_end", "qualifier", "file", "line")  # fmt: skip
-    suite = [gxe.ExpectTableColumnsToMatchSet(column_set=list(CLAIM_SCHEMA), exact_match=True)]
-    suite += [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in required]
-    suite += [
-        gxe.ExpectColumnValuesToBeUnique(column="claim_id"),
-        gxe.ExpectColumnValuesToMatchRegex(column="claim_id", regex=r"^[a-z0-9][a-z0-9_-]*$"),
-        gxe.ExpectColumnValueLengthsToBeBetween(column="quote", min_value=1),
-        gxe.ExpectColumnValuesToBeInSet(column="source_id", value_set=sorted(s.source_id for s in claimset.sources)),
-        gxe.ExpectColumnValuesToBeInSet(column="document_id", value_set=sorted(d.document_id for d in claimset.documents)),
-        gxe.ExpectColumnValuesToBeInSet(column="qualifier", value_set=sorted(q.qualifier for q in claimset.qualifiers)),
-    ]  # fmt: skip
-    for dimension in ("metric", "side", "category"):
-        suite.append(gxe.ExpectColumnValuesToBeInSet(column=dimension, value_set=sorted(claimset.node_ids(dimension))))
-    for column in ("value", "stated_low", "stated_high"):
-        suite.append(gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0))
-    suite += [
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="stated_high", column_B="stated_low", or_equal=True, ignore_row_if="either_value_is_missing"
-        ),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="period_end", column_B="period_start", or_equal=True, ignore_row_if="either_value_is_missing"
-        ),
-    ]
-    return suite
+    suite: str
+    frame: pl.DataFrame
+    columns: tuple[str, ...] | None
+    id_column: str
+    expectations: Callable[[], list]
+    prefix: str = ""
+    schema_only: bool = False
+    """Validate the frame's columns only (a frame with no rows): for table-level expectations."""
 
 
-def source_expectations() -> list:
-    """Expectations over the sources table."""
-    import great_expectations.expectations as gxe
+@dataclass
+class SuiteRun:
+    """A suite and what Great Expectations made of it, kept for the Data Docs."""
+
+    suite: str
+    expectations: Callable[[], list]
+    result: object = field(repr=False)
+
+
+def _gx():  # noqa: ANN202 - the great_expectations module
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx  # slow to import (~3 s): only when a suite runs
+
+    return gx
+
+
+# --- the claim suites -------------------------------------------------------------------------------------------
+
+
+def _gxe():  # noqa: ANN202 - the great_expectations.expectations module
+    _gx()
+    import great_expectations.expectations as module
+
+    return module
+
+
+def claim_batches(claimset: ClaimSet, frame: pl.DataFrame) -> list[Batch]:
+    """The claim suites, each over the columns it reads."""
+
+    def columns():
+        return [_gxe().ExpectTableColumnsToMatchSet(column_set=list(CLAIM_SCHEMA), exact_match=True)]
+
+    def ids():
+        e = _gxe()
+        return [
+            e.ExpectColumnValuesToNotBeNull(column="claim_id"),
+            e.ExpectColumnValuesToBeUnique(column="claim_id"),
+            e.ExpectColumnValuesToMatchRegex(column="claim_id", regex=r"^[a-z0-9][a-z0-9_-]*$"),
+        ]
+
+    def quotes():
+        e = _gxe()
+        return [
+            e.ExpectColumnValuesToNotBeNull(column="quote"),
+            e.ExpectColumnValueLengthsToBeBetween(column="quote", min_value=1),
+        ]
+
+    known = {
+        "source_id": sorted(s.source_id for s in claimset.sources),
+        "document_id": sorted(d.document_id for d in claimset.documents),
+        "metric": sorted(claimset.node_ids("metric")),
+        "side": sorted(claimset.node_ids("side")),
+        "category": sorted(claimset.node_ids("category")),
+        "qualifier": sorted(q.qualifier for q in claimset.qualifiers),
+    }
+
+    def references():
+        e = _gxe()
+        suite = [e.ExpectColumnValuesToNotBeNull(column=c) for c in known]
+        return suite + [e.ExpectColumnValuesToBeInSet(column=c, value_set=values) for c, values in known.items()]
+
+    def periods():
+        e = _gxe()
+        return [
+            e.ExpectColumnValuesToNotBeNull(column="period_start"),
+            e.ExpectColumnValuesToNotBeNull(column="period_end"),
+            e.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="period_end", column_B="period_start", or_equal=True, ignore_row_if="either_value_is_missing"
+            ),
+        ]
+
+    def figures():
+        e = _gxe()
+        suite = [e.ExpectColumnValuesToBeBetween(column=c, min_value=0) for c in ("value", "stated_low", "stated_high")]
+        return suite + [
+            e.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="stated_high", column_B="stated_low", or_equal=True, ignore_row_if="either_value_is_missing"
+            )
+        ]
+
+    def origin():
+        e = _gxe()
+        return [e.ExpectColumnValuesToNotBeNull(column="file"), e.ExpectColumnValuesToNotBeNull(column="line")]
+
+    def batch(name: str, cols: tuple[str, ...] | None, suite: Callable[[], list], **kw) -> Batch:  # noqa: ANN003
+        return Batch(f"{SUITE_NAME}.{name}", frame, cols, "claim_id", suite, **kw)
 
     return [
-        gxe.ExpectColumnValuesToBeUnique(column="source_id"),
-        gxe.ExpectColumnValuesToNotBeNull(column="name"),
-        gxe.ExpectColumnValuesToBeInSet(column="type", value_set=list(SOURCE_TYPES)),
+        batch("columns", None, columns, schema_only=True),
+        batch("ids", ("claim_id",), ids),
+        batch("quotes", ("quote",), quotes),
+        batch("references", tuple(known), references),
+        batch("periods", ("period_start", "period_end"), periods),
+        batch("figures", ("value", "stated_low", "stated_high"), figures),
+        batch("origin", ("file", "line"), origin),
     ]
+
+
+def source_batch(claimset: ClaimSet) -> Batch:
+    """The suite over the sources table."""
+
+    def sources():
+        e = _gxe()
+        return [
+            e.ExpectColumnValuesToBeUnique(column="source_id"),
+            e.ExpectColumnValuesToNotBeNull(column="name"),
+            e.ExpectColumnValuesToBeInSet(column="type", value_set=list(SOURCE_TYPES)),
+        ]
+
+    return Batch("sources", claimset.table("sources"), None, "source_id", sources)
+
+
+_claim_runs: dict[str, list[SuiteRun]] = {}
+_claim_runs_lock = threading.Lock()
 
 
 def validate(claimset: ClaimSet, frame: pl.DataFrame | None = None) -> list[Outcome]:
-    """Run the suite over the claims (or over `frame`); raise `ValidationFailed` naming the broken claims."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx  # slow to import (~3 s): only here
+    """Run the claim and source suites over the claims (or over `frame`); raise `ValidationFailed` naming
+    the broken claims. Only validation: the benchmarks time this call."""
+    outcomes, runs = run_batches(
+        claim_batches(claimset, claimset.claims_frame() if frame is None else frame) + [source_batch(claimset)],
+        run_name(claimset),
+    )
+    _raise_failures(outcomes)
+    if frame is None:
+        with _claim_runs_lock:  # kept for the Data Docs of this claim set's run (see `verify_outputs`)
+            _claim_runs.clear()
+            _claim_runs[claimset.digest] = runs
+    return outcomes
 
+
+# --- the output suites -----------------------------------------------------------------------------------------
+
+OUTPUT_QUERIES = {
+    "findings": """
+        WITH claim_refs AS (
+            SELECT r.finding_id, count(*) FILTER (WHERE c.claim_id IS NULL) AS unknown_claims
+            FROM (SELECT finding_id, unnest(claim_ids) AS claim_id FROM findings) r
+            LEFT JOIN claims c USING (claim_id) GROUP BY r.finding_id
+        ), part_refs AS (
+            SELECT r.finding_id, count(*) FILTER (WHERE q.quantity_id IS NULL) AS unknown_parts
+            FROM (SELECT finding_id, unnest(part_quantity_ids) AS quantity_id FROM findings) r
+            LEFT JOIN quantities q USING (quantity_id) GROUP BY r.finding_id
+        )
+        SELECT f.finding_id, f.kind, f.certainty, f.margin,
+               len(f.claim_ids)::BIGINT AS n_claim_ids, len(f.source_ids)::BIGINT AS n_source_ids,
+               coalesce(cr.unknown_claims, 0) AS unknown_claims,
+               (q.quantity_id IS NULL)::BIGINT AS unknown_quantity,
+               coalesce(pr.unknown_parts, 0) AS unknown_parts
+        FROM findings f
+        LEFT JOIN quantities q USING (quantity_id)
+        LEFT JOIN claim_refs cr USING (finding_id)
+        LEFT JOIN part_refs pr USING (finding_id)
+        ORDER BY f.finding_id
+    """,
+    "quantities": """
+        WITH counted AS (
+            SELECT quantity_id, count(*) AS n_claims_counted, count(*) FILTER (WHERE high < low) AS inverted_claims
+            FROM claims GROUP BY quantity_id
+        )
+        SELECT coalesce(q.quantity_id, c.quantity_id) AS quantity_id,
+               (q.quantity_id IS NULL)::BIGINT AS unknown_quantity,
+               q.status, q.n_claims::BIGINT AS n_claims, coalesce(c.n_claims_counted, 0) AS n_claims_counted,
+               coalesce(c.inverted_claims, 0) AS inverted_claims,
+               q.widest_low, q.widest_high, q.consensus_low, q.consensus_high, q.chosen_low, q.chosen_high
+        FROM quantities q FULL JOIN counted c ON c.quantity_id = q.quantity_id
+        ORDER BY quantity_id NULLS FIRST
+    """,
+    "quantity_parts": """
+        SELECT p.part_quantity_id || ' in ' || p.whole_quantity_id AS pair,
+               (w.quantity_id IS NULL)::BIGINT AS unknown_whole, (q.quantity_id IS NULL)::BIGINT AS unknown_part,
+               (p.part_quantity_id = p.whole_quantity_id)::BIGINT AS part_is_whole
+        FROM quantity_parts p
+        LEFT JOIN quantities w ON w.quantity_id = p.whole_quantity_id
+        LEFT JOIN quantities q ON q.quantity_id = p.part_quantity_id
+        ORDER BY p.whole_quantity_id, p.part_quantity_id
+    """,
+    "checks": """
+        WITH part_refs AS (
+            SELECT r.check_id, count(*) FILTER (WHERE q.quantity_id IS NULL) AS unknown_parts
+            FROM (SELECT check_id, unnest(part_quantity_ids) AS quantity_id FROM checks) r
+            LEFT JOIN quantities q USING (quantity_id) GROUP BY r.check_id
+        )
+        SELECT c.check_id, c.kind, c.outcome, (q.quantity_id IS NULL)::BIGINT AS unknown_whole,
+               coalesce(pr.unknown_parts, 0) AS unknown_parts
+        FROM checks c
+        LEFT JOIN quantities q ON q.quantity_id = c.whole_quantity_id
+        LEFT JOIN part_refs pr USING (check_id)
+        ORDER BY c.check_id
+    """,
+}
+"""One frame per output suite, one row per finding, quantity, part/whole pair or check. The references
+are resolved here, in SQL, into counts of what is missing, so each frame is as long as its table
+(not as the claims) and the expectations stay about plain columns."""
+
+OUTPUT_IDS = {"findings": "finding_id", "quantities": "quantity_id", "quantity_parts": "pair", "checks": "check_id"}
+
+
+def output_batches(con: duckdb.DuckDBPyConnection) -> list[Batch]:
+    """The suites over the reconciled outputs in `con`."""
+
+    def findings():
+        e = _gxe()
+        return [
+            e.ExpectColumnValuesToBeUnique(column="finding_id"),
+            e.ExpectColumnValuesToBeInSet(column="kind", value_set=list(FINDING_KINDS)),
+            e.ExpectColumnValuesToBeInSet(column="certainty", value_set=list(CERTAINTIES)),
+            e.ExpectColumnValuesToBeBetween(column="margin", min_value=0, strict_min=True),
+            e.ExpectColumnValuesToBeBetween(
+                column="n_claim_ids", min_value=2, description="Every finding names at least two claims."
+            ),
+            e.ExpectColumnPairValuesToBeEqual(
+                column_A="n_source_ids", column_B="n_claim_ids", description="Every finding names a source per claim."
+            ),
+            e.ExpectColumnValuesToBeBetween(
+                column="unknown_claims", max_value=0, description="Every claim a finding names is in `claims`."
+            ),
+            e.ExpectColumnValuesToBeBetween(
+                column="unknown_quantity", max_value=0, description="Every finding's quantity is in `quantities`."
+            ),
+            e.ExpectColumnValuesToBeBetween(
+                column="unknown_parts", max_value=0, description="Every part a finding names is in `quantities`."
+            ),
+        ]
+
+    def quantities():
+        e = _gxe()
+
+        def ordered(high: str, low: str):  # noqa: ANN202
+            return e.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=high, column_B=low, or_equal=True, ignore_row_if="either_value_is_missing"
+            )
+
+        return [
+            e.ExpectColumnValuesToNotBeNull(column="quantity_id", description="Every claim has a quantity."),
+            e.ExpectColumnValuesToBeUnique(column="quantity_id"),
+            e.ExpectColumnValuesToBeBetween(
+                column="unknown_quantity", max_value=0, description="Every claim's quantity is in `quantities`."
+            ),
+            e.ExpectColumnValuesToBeInSet(column="status", value_set=list(STATUSES)),
+            e.ExpectColumnPairValuesToBeEqual(
+                column_A="n_claims", column_B="n_claims_counted", ignore_row_if="either_value_is_missing",
+                description="Every quantity's `n_claims` is the number of claims that point at it.",
+            ),
+            e.ExpectColumnValuesToBeBetween(
+                column="inverted_claims", max_value=0, description="No claim's interval has its high below its low."
+            ),
+            ordered("widest_high", "widest_low"),
+            ordered("consensus_high", "consensus_low"),
+            ordered("chosen_high", "chosen_low"),
+            ordered("consensus_low", "widest_low"),
+            ordered("widest_high", "consensus_high"),
+        ]
+
+    def parts():
+        e = _gxe()
+        return [
+            e.ExpectColumnValuesToBeUnique(column="pair", description="Every pair of quantities is listed once."),
+            e.ExpectColumnValuesToBeBetween(
+                column="unknown_whole", max_value=0, description="Every whole in `quantity_parts` is in `quantities`."
+            ),
+            e.ExpectColumnValuesToBeBetween(
+                column="unknown_part", max_value=0, description="Every part in `quantity_parts` is in `quantities`."
+            ),
+            e.ExpectColumnValuesToBeBetween(
+                column="part_is_whole", max_value=0, description="No quantity is listed as a part of itself."
+            ),
+        ]
+
+    def checks():
+        e = _gxe()
+        return [
+            e.ExpectColumnValuesToBeUnique(column="check_id"),
+            e.ExpectColumnValuesToBeInSet(column="kind", value_set=list(CHECK_KINDS)),
+            e.ExpectColumnValuesToBeInSet(column="outcome", value_set=list(OUTCOMES)),
+            e.ExpectColumnValuesToBeBetween(
+                column="unknown_whole", max_value=0, description="Every check's whole is in `quantities`."
+            ),
+            e.ExpectColumnValuesToBeBetween(
+                column="unknown_parts", max_value=0, description="Every part a check compares is in `quantities`."
+            ),
+        ]
+
+    suites = {"findings": findings, "quantities": quantities, "quantity_parts": parts, "checks": checks}
+    return [
+        Batch(name, con.execute(OUTPUT_QUERIES[name]).pl(), None, OUTPUT_IDS[name], suite, prefix=f"{name}.")
+        for name, suite in suites.items()
+    ]
+
+
+def validate_outputs(con: duckdb.DuckDBPyConnection, name: str = "claimrec") -> tuple[list[Outcome], list[SuiteRun]]:
+    """Run the output suites over the reconciled database `con`; raise `ValidationFailed` naming the
+    findings, quantities, pairs and checks that broke them."""
+    outcomes, runs = run_batches(output_batches(con), name)
+    _raise_failures(outcomes)
+    return outcomes, runs
+
+
+def verify_outputs(building: Path, run_id: str, claimset: ClaimSet, docs: Path | None = None) -> list[Outcome]:
+    """The output suites over the database being built: a failure raises (nothing is published);
+    otherwise their outcomes go into its `validations` table, and the Data Docs of this run's claim
+    and output suites are rendered into `docs`."""
+    con = duckdb.connect(str(building))
+    try:
+        outcomes, runs = validate_outputs(con, run_name(claimset))
+        con.register("incoming", outcomes_frame(run_id, outcomes))
+        try:
+            con.execute('INSERT INTO validations BY NAME SELECT * FROM incoming')
+        finally:
+            con.unregister("incoming")
+    finally:
+        con.close()
+    if docs is not None:
+        with _claim_runs_lock:
+            claim_runs = _claim_runs.get(claimset.digest)
+        if claim_runs is None:  # validated in another process: run the claim suites again for the docs
+            validate(claimset)
+            with _claim_runs_lock:
+                claim_runs = _claim_runs[claimset.digest]
+        write_docs(docs, claim_runs + runs)
+    return outcomes
+
+
+# --- Data Docs --------------------------------------------------------------------------------------------------
+
+RUN_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+"""The run time every result carries, so that the same claims render the same Data Docs; when a run
+happened is in the `runs` table."""
+
+
+def run_name(claimset: ClaimSet) -> str:
+    """The Great Expectations run name of a claim set: its input digest, shortened."""
+    return f"claims-{claimset.digest[:16]}"
+
+
+def run_identifier(name: str):  # noqa: ANN201 - a GX RunIdentifier
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    return RunIdentifier(run_name=name, run_time=RUN_TIME)
+
+
+def write_docs(directory: Path, runs: list[SuiteRun]) -> Path:
+    """Render the Great Expectations Data Docs of `runs` (their suites and results) into `directory`,
+    which must not exist yet; return its index.html. The same results give the same bytes."""
+    gx = _gx()
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    directory = directory.resolve()
+    if directory.exists():
+        raise FileExistsError(f"{directory}: the Data Docs folder exists already")
+    context = gx.get_context(mode="ephemeral")
+    view = {"module_name": "claimrec.datadocs", "class_name": "StablePageView"}
+    context.add_data_docs_site("claimrec", {
+        "class_name": "SiteBuilder",
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory)},
+        "site_index_builder": {
+            "class_name": "DefaultSiteIndexBuilder",
+            "view": {"module_name": "claimrec.datadocs", "class_name": "StableIndexPageView"},
+        },
+        "site_section_builders": {"expectations": {"view": view}, "validations": {"view": view}, "profiling": "None"},
+    })  # fmt: skip
+    for run in runs:
+        context.suites.add(gx.ExpectationSuite(name=run.suite, expectations=run.expectations()))
+        result = run.result
+        # the moment the batch was loaded and the random id of the validation definition: not rendered
+        markers = result.meta.get("batch_markers") or {}
+        result.meta["batch_markers"] = {k: v for k, v in markers.items() if k != "ge_load_time"}
+        result.meta["validation_id"] = None
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=run.suite),
+            run_id=result.meta["run_id"],
+            batch_identifier=run.suite,
+        )
+        context.validation_results_store.set(key, result)
+    context.build_data_docs(site_names=["claimrec"])
+    return directory / "index.html"
+
+
+# --- running suites ---------------------------------------------------------------------------------------------
+
+
+def run_batches(batches: list[Batch], run_name: str | None = None) -> tuple[list[Outcome], list[SuiteRun]]:
+    """Validate each batch with its suite in one ephemeral Great Expectations context; the results carry
+    `run_name` and the fixed `RUN_TIME` (see `run_identifier`)."""
+    gx = _gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    datasource = context.data_sources.add_pandas("claimrec")
+    run_id = run_identifier(run_name or "claimrec")
+    with _no_batch_fingerprint():
+        return _run(gx, context, batches, run_id)
+
+
+def _run(gx, context, batches: list[Batch], run_id) -> tuple[list[Outcome], list[SuiteRun]]:  # noqa: ANN001
     outcomes: list[Outcome] = []
-    tables = {
-        "claims": (frame if frame is not None else claimset.claims_frame(), expectations(claimset), "claim_id"),
-        "sources": (claimset.table("sources"), source_expectations(), "source_id"),
-    }
-    for name, (table, suite_items, id_column) in tables.items():
-        batch = datasource.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
-        suite = context.suites.add(gx.ExpectationSuite(name=f"{SUITE_NAME}_{name}", expectations=suite_items))
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{SUITE_NAME}_{name}", data=batch, suite=suite)
+    runs: list[SuiteRun] = []
+    for b in batches:
+        datasource = context.data_sources.add_pandas(b.suite)
+        definition = datasource.add_dataframe_asset(b.suite).add_batch_definition_whole_dataframe(b.suite)
+        suite = context.suites.add(gx.ExpectationSuite(name=b.suite, expectations=b.expectations()))
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=b.suite, data=definition, suite=suite)
         )
-        result = definition.run(
-            batch_parameters={"dataframe": table.to_pandas()},
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [id_column]},
-        )
-        outcomes += [_outcome(r, id_column) for r in result.results]
-    failures = [_describe(o) for o in outcomes if not o.success]
-    if failures:
-        raise ValidationFailed(failures)
-    return outcomes
+        result = validation.run(batch_parameters={"dataframe": _pandas(b)}, result_format=RESULT_FORMAT, run_id=run_id)
+        context.data_sources.delete(b.suite)  # drops the batch the data source keeps
+        ids = b.frame.get_column(b.id_column)
+        outcomes += [_outcome(r, ids, b.prefix) for r in result.results]
+        runs.append(SuiteRun(b.suite, b.expectations, result))
+    return outcomes, runs
 
 
-def _outcome(result, id_column: str) -> Outcome:  # noqa: ANN001 - a GX result object
+@contextlib.contextmanager
+def _no_batch_fingerprint() -> Iterator[None]:
+    """Great Expectations records an MD5 of every pandas batch under 1 GB in its batch markers; for text
+    columns pandas builds one Python string per row to hash them (5 s for 10^7 claim ids). The
+    fingerprint takes no part in validation, so it is skipped while the suites run."""
+    from great_expectations.execution_engine import pandas_execution_engine as engine
+
+    saved = engine.HASH_THRESHOLD
+    engine.HASH_THRESHOLD = 0
+    try:
+        yield
+    finally:
+        engine.HASH_THRESHOLD = saved
+
+
+def _pandas(batch: Batch):  # noqa: ANN202 - a pandas DataFrame
+    """The batch's columns as a pandas frame with a RangeIndex (row positions of `batch.frame`)."""
+    frame = batch.frame if batch.columns is None else batch.frame.select(batch.columns)
+    if batch.schema_only:
+        frame = frame.clear()
+    categorical = [n for n, kind in frame.schema.items() if n in CATEGORICAL and kind == pl.String]
+    # expect_column_values_to_be_between compares in bulk only for int64 and float64 columns
+    small_ints = [n for n, kind in frame.schema.items() if kind.is_integer() and kind != pl.Int64]
+    return frame.with_columns(pl.col(categorical).cast(pl.Categorical), pl.col(small_ints).cast(pl.Int64)).to_pandas()
+
+
+def _outcome(result, ids: pl.Series, prefix: str) -> Outcome:  # noqa: ANN001 - a GX result object
     config = result.expectation_config
     kwargs = config.kwargs
-    column = kwargs.get("column") or ", ".join(
-        str(kwargs[k]) for k in ("column_A", "column_B", "column_list") if k in kwargs
-    )
+    names = [kwargs["column"]] if kwargs.get("column") else [kwargs[k] for k in ("column_A", "column_B") if k in kwargs]
+    column = ", ".join(f"{prefix}{n}" for n in names)
     info = result.result or {}
-    ids = sorted({str(row[id_column]) for row in info.get("unexpected_index_list") or [] if id_column in row})
+    positions = [p for p in info.get("partial_unexpected_index_list") or [] if isinstance(p, int)]
+    named = ids.gather(positions).to_list() if positions else []
     observed = info.get("observed_value")
     return Outcome(
         expectation=config.type,
@@ -121,14 +544,21 @@ def _outcome(result, id_column: str) -> Outcome:  # noqa: ANN001 - a GX result o
         element_count=info.get("element_count"),
         unexpected_count=info.get("unexpected_count"),
         observed_value=None if observed is None else json.dumps(observed, default=str, sort_keys=True),
-        unexpected_ids=tuple(ids),
+        unexpected_ids=tuple(sorted({"(none)" if i is None else str(i) for i in named})),
     )
+
+
+def _raise_failures(outcomes: list[Outcome]) -> None:
+    failures = [_describe(o) for o in outcomes if not o.success]
+    if failures:
+        raise ValidationFailed(failures)
 
 
 def _describe(outcome: Outcome) -> str:
     where = f" on {outcome.column}" if outcome.column else ""
     ids = ", ".join(outcome.unexpected_ids[:10])
-    more = f" and {len(outcome.unexpected_ids) - 10} more" if len(outcome.unexpected_ids) > 10 else ""
+    rows = outcome.unexpected_count or 0
+    more = f" and others ({rows} rows in all)" if len(outcome.unexpected_ids) > 10 or rows > ID_LIMIT else ""
     broken = f": broken by {ids}{more}" if ids else f" (observed {outcome.observed_value})"
     return f"expectation {outcome.expectation}{where} failed{broken}"
 
@@ -152,3 +582,4 @@ def outcomes_frame(run_id: str, outcomes: list[Outcome]) -> pl.DataFrame:
             "unexpected_ids": pl.List(pl.String),
         },  # fmt: skip
     )
+

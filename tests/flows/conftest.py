@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "flows"))
 
 
 @pytest.fixture(scope="session", autouse=True)

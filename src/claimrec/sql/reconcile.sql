@@ -2,34 +2,7 @@
 -- Runs inside the run's transaction on the database being built; every statement is re-runnable
 -- on the same claims with the same result.
 
--- 1. Each claim's interval from its figure and qualifier (claims/qualifiers.yaml).
---    Whole-number units round inwards; an exclusive bound moves one unit inwards.
-UPDATE claims SET unit = r.unit, low = r.low, high = r.high
-FROM (
-    SELECT claim_id, unit,
-           CASE WHEN whole AND low_exclusive THEN floor(round(raw_low, 6)) + 1
-                WHEN whole THEN ceil(round(raw_low, 6))
-                ELSE raw_low END AS low,
-           CASE WHEN whole AND high_exclusive THEN ceil(round(raw_high, 6)) - 1
-                WHEN whole THEN floor(round(raw_high, 6))
-                ELSE raw_high END AS high
-    FROM (
-        SELECT c.claim_id, t.unit, u."integer" AS whole, q.low_exclusive, q.high_exclusive,
-               coalesce(q.low_fixed, coalesce(c.value, c.stated_low) * q.low_factor) AS raw_low,
-               CASE WHEN q.high_open THEN NULL
-                    ELSE coalesce(q.high_fixed, coalesce(c.value, c.stated_high) * q.high_factor) END AS raw_high
-        FROM claims c
-        JOIN qualifiers q USING (qualifier)
-        JOIN taxonomy t ON t.dimension = 'metric' AND t.node_id = c.metric
-        JOIN units u ON u.unit = t.unit
-    )
-) r
-WHERE claims.claim_id = r.claim_id;
-
--- 2. The quantity each claim is about: same metric, side, category, subject and period.
-UPDATE claims SET quantity_id = concat_ws('/', metric, side, category,
-        nullif(trim(regexp_replace(lower(subject), '[^a-z0-9]+', '-', 'g'), '-'), ''),
-        replace(replace(claimrec_period(period_start, period_end), ' – ', '..'), '–', '..'));
+-- 1. Each claim's interval and quantity are worked out as it is loaded (claims.sql).
 
 -- Claims are compared within a group: the claims of one quantity stated as of the same date, undated
 -- claims forming a group of their own (a series of "as of" figures is checked in relations.sql). The

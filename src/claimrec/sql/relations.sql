@@ -14,6 +14,14 @@
 
 -- 1. Containment: same metric in an additive unit; side, category and period equal to or inside the
 --    whole's; the same subject, or a whole without subject.
+--    Candidate wholes come from the part's ancestors in each hierarchy and the distinct periods that
+--    enclose its period, then are looked up by key: the work grows with the number of quantities, not
+--    with their square.
+CREATE TEMP TABLE period_paths AS
+WITH periods AS (SELECT DISTINCT period_start, period_end FROM quantities)
+SELECT i.period_start AS part_start, i.period_end AS part_end, o.period_start AS whole_start, o.period_end AS whole_end
+FROM periods i JOIN periods o ON o.period_start <= i.period_start AND i.period_end <= o.period_end;
+
 INSERT INTO quantity_parts
 SELECT w.quantity_id, p.quantity_id,
        list_filter([CASE WHEN p.side <> w.side THEN 'side' END,
@@ -26,11 +34,13 @@ FROM quantities p
 JOIN units u ON u.unit = p.unit AND u.additive
 JOIN taxonomy_paths sp ON sp.dimension = 'side' AND sp.descendant_id = p.side
 JOIN taxonomy_paths cp ON cp.dimension = 'category' AND cp.descendant_id = p.category
+JOIN period_paths pp ON pp.part_start = p.period_start AND pp.part_end = p.period_end
 JOIN quantities w ON w.metric = p.metric AND w.side = sp.ancestor_id AND w.category = cp.ancestor_id
-                 AND w.period_start <= p.period_start AND p.period_end <= w.period_end
+                 AND w.period_start = pp.whole_start AND w.period_end = pp.whole_end
 WHERE w.quantity_id <> p.quantity_id
   AND (w.subject IS NULL OR w.subject = p.subject)
 ORDER BY 1, 2;
+DROP TABLE period_paths;
 
 -- 2. Maximal parts: no other part of the same whole contains them.
 UPDATE quantity_parts SET maximal = true
@@ -183,16 +193,17 @@ FROM part_sums s JOIN quantities w ON w.quantity_id = s.whole_quantity_id
 WHERE s.covers
 ORDER BY 1;
 
--- 6. Findings. part_exceeds_whole: one per pair of claims (whole claim first) that clash.
+-- 6. Findings. part_exceeds_whole: one per pair of claims (whole claim first) that clash, looked for only
+--    in the part/whole pairs whose check failed.
 INSERT INTO findings BY NAME
 SELECT 'F' || substr(md5('part_exceeds_whole|' || wc.claim_id || '|' || pc.claim_id), 1, 12) AS finding_id,
        'part_exceeds_whole' AS kind,
-       qp.whole_quantity_id AS quantity_id,
+       x.whole_quantity_id AS quantity_id,
        [wc.claim_id, pc.claim_id] AS claim_ids,
        [wc.source_id, pc.source_id] AS source_ids,
        wc.source_id = pc.source_id AS same_source,
        CASE WHEN p.widest_low > w.widest_high THEN 'definite' ELSE 'possible' END AS certainty,
-       [qp.part_quantity_id] AS part_quantity_ids,
+       [x.part_quantity_id] AS part_quantity_ids,
        pc.low AS low_bound,
        wc.high AS high_bound,
        pc.low - wc.high AS margin,
@@ -202,11 +213,12 @@ SELECT 'F' || substr(md5('part_exceeds_whole|' || wc.claim_id || '|' || pc.claim
                    ELSE sw.name || '''s ' END
            || claimrec_figure(wc.qualifier, wc.value, wc.stated_low, wc.stated_high) || ' for the whole, '
            || w.label || ', by ' || claimrec_number(pc.low - wc.high) || '.' AS message
-FROM quantity_parts qp
-JOIN quantities p ON p.quantity_id = qp.part_quantity_id
-JOIN quantities w ON w.quantity_id = qp.whole_quantity_id
-JOIN claims pc ON pc.quantity_id = qp.part_quantity_id
-JOIN claims wc ON wc.quantity_id = qp.whole_quantity_id AND pc.low > wc.high
+FROM (SELECT whole_quantity_id, part_quantity_ids[1] AS part_quantity_id, high_bound
+      FROM checks WHERE kind = 'part_whole' AND outcome = 'contradiction') x
+JOIN quantities p ON p.quantity_id = x.part_quantity_id
+JOIN quantities w ON w.quantity_id = x.whole_quantity_id
+JOIN claims pc ON pc.quantity_id = x.part_quantity_id AND pc.low > x.high_bound
+JOIN claims wc ON wc.quantity_id = x.whole_quantity_id AND pc.low > wc.high
 JOIN sources sp ON sp.source_id = pc.source_id
 JOIN sources sw ON sw.source_id = wc.source_id
 WHERE p.n_claims * w.n_claims <= 100

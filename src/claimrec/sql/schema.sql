@@ -3,6 +3,10 @@
 --   SELECT table_name, column_name, comment FROM duckdb_columns();
 -- The reference and claim tables are rebuilt from claims/ on every run; runs and validations
 -- accumulate and are carried over from the previous database file.
+-- Tables that grow with the number of claims (claims, quantities, quantity_parts, checks, findings,
+-- claim_versions) declare no PRIMARY KEY: keeping an index up to date would double the time to load
+-- them. Their keys are unique by construction; the loader refuses duplicate claim ids and the output
+-- expectations check the other keys on every run.
 
 CREATE TABLE documents (
     document_id VARCHAR PRIMARY KEY,
@@ -103,7 +107,7 @@ COMMENT ON COLUMN qualifiers.high_exclusive IS 'True when the high bound itself 
 COMMENT ON COLUMN qualifiers.high_open IS 'True when there is no upper bound ("at least N"): claims.high is NULL';
 
 CREATE TABLE claims (
-    claim_id     VARCHAR PRIMARY KEY,
+    claim_id     VARCHAR NOT NULL,
     source_id    VARCHAR NOT NULL,
     document_id  VARCHAR NOT NULL,
     section      VARCHAR,
@@ -155,7 +159,7 @@ COMMENT ON COLUMN claims.high IS 'Highest true value the claim allows; NULL = no
 COMMENT ON COLUMN claims.quantity_id IS 'The quantity the claim is about (quantities.quantity_id)';
 
 CREATE TABLE quantities (
-    quantity_id    VARCHAR PRIMARY KEY,
+    quantity_id    VARCHAR NOT NULL,
     metric         VARCHAR NOT NULL,
     side           VARCHAR NOT NULL,
     category       VARCHAR NOT NULL,
@@ -203,8 +207,7 @@ CREATE TABLE quantity_parts (
     part_quantity_id  VARCHAR NOT NULL,
     differs_in        VARCHAR[] NOT NULL,
     maximal           BOOLEAN NOT NULL,
-    summed            BOOLEAN NOT NULL,
-    PRIMARY KEY (whole_quantity_id, part_quantity_id)
+    summed            BOOLEAN NOT NULL
 );
 COMMENT ON TABLE quantity_parts IS 'Every pair of quantities where one is part of the other: same metric (in an additive unit), and side, category, subject and period each equal to or inside the whole''s';
 COMMENT ON COLUMN quantity_parts.whole_quantity_id IS 'The enclosing quantity (quantities.quantity_id)';
@@ -214,7 +217,7 @@ COMMENT ON COLUMN quantity_parts.maximal IS 'True when no other part of the same
 COMMENT ON COLUMN quantity_parts.summed IS 'True when the part is among the disjoint maximal parts whose bounds are added up for the whole (parts_sum and cover_sum checks)';
 
 CREATE TABLE checks (
-    check_id          VARCHAR PRIMARY KEY,
+    check_id          VARCHAR NOT NULL,
     kind              VARCHAR NOT NULL,
     whole_quantity_id VARCHAR NOT NULL,
     part_quantity_ids VARCHAR[] NOT NULL,
@@ -238,7 +241,7 @@ COMMENT ON COLUMN checks.certainty IS 'For contradictions: definite when it hold
 COMMENT ON COLUMN checks.message IS 'The relation in one plain sentence';
 
 CREATE TABLE findings (
-    finding_id   VARCHAR PRIMARY KEY,
+    finding_id   VARCHAR NOT NULL,
     kind         VARCHAR NOT NULL,
     quantity_id  VARCHAR NOT NULL,
     claim_ids    VARCHAR[] NOT NULL,
@@ -304,7 +307,7 @@ COMMENT ON COLUMN runs.run_id IS 'Id of the run';
 COMMENT ON COLUMN runs.flow_run_id IS 'Prefect flow-run id when the run was a Prefect flow; NULL for plain CLI runs';
 COMMENT ON COLUMN runs.started_at IS 'When the run started (UTC)';
 COMMENT ON COLUMN runs.finished_at IS 'When the run finished writing (UTC); for a failed run, when it was last seen';
-COMMENT ON COLUMN runs.status IS 'succeeded, or failed for a run that was killed or crashed (runs refused for bad input change nothing and are not recorded)';
+COMMENT ON COLUMN runs.status IS 'succeeded, or failed: a run that failed (bad input, a failed expectation, a busy lock, an error) or was killed; a failed run changes nothing when it fails, and the next run that publishes records it here with its reason (error)';
 COMMENT ON COLUMN runs.input_digest IS 'SHA-256 over every file of the claims folder: equal digests mean equal input';
 COMMENT ON COLUMN runs.claims_dir IS 'The claims folder that was read';
 COMMENT ON COLUMN runs.n_claims IS 'Number of claims loaded';
@@ -335,8 +338,7 @@ CREATE TABLE claim_versions (
     stated_low     DOUBLE,
     stated_high    DOUBLE,
     revision       VARCHAR,
-    notes          VARCHAR,
-    PRIMARY KEY (claim_id, version)
+    notes          VARCHAR
 );
 COMMENT ON TABLE claim_versions IS 'Every version of every claim ever loaded (history, carried across runs): a claim edited or removed in claims/ keeps its old versions here';
 COMMENT ON COLUMN claim_versions.claim_id IS 'The claim (claims.claim_id while it exists)';

@@ -1,0 +1,259 @@
+"""claimrec benchmarks (`make bench`): every stage at 10^5, 10^6 and 10^7 synthetic claims, measured against a
+plain DuckDB GROUP BY of the same claims in the same run, and Prefect's share of a run on the seed claims.
+
+    python bench/run.py [--sizes 100000,1000000,10000000] [--skip-10m] [--no-flow] [--out bench/results.md]
+
+Each size runs in a process of its own, so that its peak memory is its own. Within it a sampler reads the
+resident set size every 10 ms and keeps the peak of each stage. Claims come from `claimrec synth` (seed 1),
+written as Parquet before the clock starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = ("parse", "load", "validate", "reconcile", "history", "report")
+TARGETS = {"reconcile": {1_000_000: 1.0, 10_000_000: 10.0}}
+
+
+class PeakMemory:
+    """Samples this process's resident set size; `stage()` returns the peak since the last call, in MB."""
+
+    def __init__(self, every: float = 0.01):
+        self.peak, self.every, self._stop = 0, every, threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    @staticmethod
+    def rss() -> int:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.rss())
+            time.sleep(self.every)
+
+    def stage(self) -> float:
+        peak, self.peak = max(self.peak, self.rss()), self.rss()
+        return peak / 1e6
+
+
+def measure_one(n: int, folder: Path, work: Path) -> dict:
+    """Every stage on the claims folder `folder` of `n` claims, in this process."""
+    import duckdb
+
+    from claimrec import load, report, store, validate
+
+    memory, seconds, peaks = PeakMemory(), {}, {}
+
+    def timed(name, fn):  # noqa: ANN001, ANN202
+        memory.stage()
+        start = time.perf_counter()
+        value = fn()
+        seconds[name], peaks[name] = time.perf_counter() - start, memory.stage()
+        return value
+
+    building = work / f"bench-{n}.duckdb"
+    store.discard(building)
+    claimset = timed("parse", lambda: load.load_claims(folder))
+    timed("validate", lambda: validate.validate(claimset))
+    timed("load", lambda: store.build(claimset, validate.outcomes_frame("bench", []), work / "none.duckdb", building))
+    del claimset
+    con = duckdb.connect(str(building))
+    memory.stage()
+    start = time.perf_counter()
+    con.execute("CREATE TEMP TABLE yardstick AS SELECT quantity_id, min(low) AS low, max(high) AS high,"
+                " count(*) AS n FROM claims GROUP BY quantity_id")  # fmt: skip
+    seconds["yardstick"], peaks["yardstick"] = time.perf_counter() - start, memory.stage()
+    con.execute("DROP TABLE yardstick")
+    if n <= 100_000:
+        seconds["same_quantity"], seconds["pandas"] = same_quantity_side_by_side(con)
+    timed("reconcile", lambda: store.reconcile_into(con))
+    con.execute("SET VARIABLE run_id = 'bench'")
+    timed("history", lambda: con.execute(store.sql("history")))
+    counts = store.counts(con)
+    reports = work / f"reports-{n}"
+    timed("report", lambda: report.write(con, reports))
+    size = sum(p.stat().st_size for p in reports.iterdir())
+    con.close()
+    store.discard(building)
+    shutil.rmtree(reports, ignore_errors=True)
+    return {"claims": n, "seconds": seconds, "peak_mb": peaks, "counts": counts, "report_bytes": size}
+
+
+def same_quantity_side_by_side(con) -> tuple[float, float]:  # noqa: ANN001
+    """The same-quantity check (claims of one quantity that do not overlap) two ways on the same claims: the
+    reconciliation's own SQL (reconcile.sql, on a copy) and pandas as an analyst would write it."""
+    import pandas as pd
+
+    from claimrec import store
+
+    start = time.perf_counter()
+    con.execute(store.sql("reconcile"))
+    ours = time.perf_counter() - start
+    ours_pairs = con.execute("SELECT count(*) FROM findings WHERE kind = 'disjoint_claims'").fetchone()[0]
+    con.execute("DELETE FROM findings; DELETE FROM quantities")
+    frame = con.execute("SELECT claim_id, quantity_id, as_of, low, high FROM claims").df()
+    start = time.perf_counter()
+    frame["as_of"] = frame["as_of"].fillna(pd.Timestamp(0))
+    pairs = frame.merge(frame, on=["quantity_id", "as_of"], suffixes=("_a", "_b"))
+    pairs = pairs[pairs["high_a"] < pairs["low_b"]]
+    bounds = frame.groupby("quantity_id").agg(low=("low", "min"), high=("high", "max"), n=("claim_id", "size"))
+    theirs = time.perf_counter() - start
+    if len(bounds) == 0 or len(pairs) != ours_pairs:
+        raise SystemExit(f"pandas found {len(pairs)} disjoint pairs, reconciliation {ours_pairs}")
+    return ours, theirs
+
+
+def synthesise(n: int, folder: Path) -> None:
+    if not (folder / "claims.parquet").exists():
+        subprocess.run([sys.executable, "-m", "claimrec", "synth", "--claims", str(n), "--seed", "1", "--out",
+                        str(folder), "--quiet"], check=True)  # fmt: skip
+
+
+def prefect_overhead(work: Path) -> dict:
+    """The seed claims end to end: the plain command, the Prefect flow, and the flow's own stage times."""
+    env = {**os.environ, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_API_URL": ""}
+    env.pop("PREFECT_API_URL")
+    claims = str(ROOT / "claims")
+
+    def run(command: list[str]) -> tuple[float, str]:
+        start = time.perf_counter()
+        done = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+        return time.perf_counter() - start, done.stdout + done.stderr
+
+    plain, _ = run([sys.executable, "-m", "claimrec", "run", "--claims", claims, "--db", str(work / "p.duckdb"),
+                    "--reports", str(work / "p")])  # fmt: skip
+    flow, _ = run([sys.executable, str(ROOT / "flows" / "pipeline.py"), "--claims", claims, "--db",
+                   str(work / "f.duckdb"), "--reports", str(work / "f")])  # fmt: skip
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import claimrec.pipeline, great_expectations, prefect"], check=True, env=env)
+    imports = time.perf_counter() - start
+    import duckdb
+
+    with duckdb.connect(str(work / "f.duckdb"), read_only=True) as con:
+        stages = dict(con.execute("SELECT stage, seconds FROM run_stages").fetchall()) if _has(con, "run_stages") else {}
+    return {"plain_s": plain, "flow_s": flow, "imports_s": imports, "stages": stages}
+
+
+def _has(con, table: str) -> bool:  # noqa: ANN001
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0])
+
+
+def machine() -> str:
+    import duckdb
+    import polars
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())  # fmt: skip
+    memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))  # fmt: skip
+    versions = f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, Polars {polars.__version__}"
+    return f"{cpu}, {os.cpu_count()} cores, {memory / 1024**2:.0f} GB RAM, {platform.system()}; {versions}"
+
+
+def table(results: list[dict]) -> list[str]:
+    sizes = [r["claims"] for r in results]
+    head = "| stage | " + " | ".join(f"{n:,} s | ×GROUP BY | peak MB" for n in sizes) + " |"
+    if len(sizes) >= 2:
+        head += f" growth {sizes[-2]:,} → {sizes[-1]:,} |"
+    lines = [head, "|---|" + "---:|---:|---:|" * len(sizes) + ("---:|" if len(sizes) >= 2 else "")]
+    for stage in ("yardstick", *STAGES):
+        cells = []
+        for r in results:
+            s, y = r["seconds"][stage], r["seconds"]["yardstick"]
+            cells.append(f"{s:.2f} | {s / y:.1f} | {r['peak_mb'][stage]:,.0f}")
+        row = f"| {'GROUP BY (yardstick)' if stage == 'yardstick' else stage} | " + " | ".join(cells) + " |"
+        if len(sizes) >= 2:
+            row += f" ×{results[-1]['seconds'][stage] / results[-2]['seconds'][stage]:.1f} |"
+        lines.append(row)
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000,10000000")
+    parser.add_argument("--skip-10m", action="store_true", help="leave out 10,000,000 claims")
+    parser.add_argument("--no-flow", action="store_true", help="skip the Prefect overhead measurement")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.md")
+    parser.add_argument("--work", type=Path, help="keep the synthetic folders here (default: a temporary folder)")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    if args.one:
+        print(json.dumps(measure_one(args.one, args.folder, args.work)))
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",") if not (args.skip_10m and int(s) >= 10_000_000)]
+    work = args.work or Path(tempfile.mkdtemp(prefix="claimrec-bench-"))
+    results = []
+    try:
+        for n in sizes:
+            folder = work / f"synth-{n}"
+            synthesise(n, folder)
+            done = subprocess.run([sys.executable, __file__, "--one", str(n), "--folder", str(folder), "--work",
+                                   str(work)], check=True, capture_output=True, text=True)  # fmt: skip
+            results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            r = results[-1]
+            print(f"{n:>12,} claims: " + ", ".join(f"{k} {v:.2f} s" for k, v in r["seconds"].items()), flush=True)
+        flow = None if args.no_flow else prefect_overhead(work)
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    text = render(results, flow)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+def render(results: list[dict], flow: dict | None) -> str:
+    lines = ["# claimrec benchmark results", "", f"Measured {dt.date.today()} by `make bench` on: {machine()}.", "",
+             "Synthetic claims from `claimrec synth --seed 1` (Parquet). Seconds per stage; ×GROUP BY is the stage's"
+             " time over the yardstick's, a plain DuckDB `GROUP BY quantity_id` with min, max and count over the same"
+             " claims in the same process; peak MB is the process's largest resident set during the stage.", ""]  # fmt: skip
+    lines += table(results)
+    lines += ["", "Stages: parse = read and check the claim files (Parquet) into a frame; validate = the Great"
+              " Expectations suite over the claims; load = write claims and reference data into a new DuckDB file;"
+              " reconcile = intervals' quantities, bounds, disjoint claims, part/whole relations, sums, findings;"
+              " history = claim versions and finding history; report = `discrepancies.md` (summarised past"
+              " 200 findings).", ""]  # fmt: skip
+    for r in results:
+        c = r["counts"]
+        lines.append(f"- {r['claims']:,} claims: {c['quantities']:,} quantities, {c['checks']:,} checks,"
+                     f" {c['findings']:,} findings; report {r['report_bytes'] / 1e6:.2f} MB.")  # fmt: skip
+    for r in results:
+        if "pandas" in r["seconds"]:
+            s = r["seconds"]
+            lines += ["", f"Same-quantity check at {r['claims']:,} claims, side by side: reconciliation's SQL"
+                      f" (bounds, groups and disjoint pairs with their messages) {s['same_quantity']:.2f} s; pandas"
+                      f" (self-merge by quantity, filter, group bounds) {s['pandas']:.2f} s; speed-up"
+                      f" ×{s['pandas'] / s['same_quantity']:.1f}."]  # fmt: skip
+    lines += ["", "Targets: " + "; ".join(
+        f"reconcile {n:,} ≤ {limit:g} s: {'met' if r['seconds']['reconcile'] <= limit else 'missed'}"
+        f" ({r['seconds']['reconcile']:.2f} s)"
+        for stage, limits in TARGETS.items() for n, limit in limits.items() for r in results if r["claims"] == n
+    ) + "."]  # fmt: skip
+    if flow:
+        lines += ["", f"Prefect on the seed claims: `claimrec run` {flow['plain_s']:.1f} s, the same run as a Prefect"
+                  f" flow (`python flows/pipeline.py`, temporary server) {flow['flow_s']:.1f} s; importing claimrec,"
+                  f" Great Expectations and Prefect alone takes {flow['imports_s']:.1f} s."]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "src"))
+    raise SystemExit(main())

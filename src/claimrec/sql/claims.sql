@@ -1,0 +1,39 @@
+-- Load the claims (a frame registered as `incoming`) with what reconciliation needs of each one:
+--   * its interval [low, high] from its figure and qualifier (claims/qualifiers.yaml): whole-number units
+--     round inwards, an exclusive bound moves one unit inwards, an open bound is NULL;
+--   * the quantity it is about: same metric, side, category, subject and period. The words of periods
+--     and subjects are worked out once per distinct value, not once per claim.
+INSERT INTO claims BY NAME
+WITH periods AS (
+    SELECT period_start, period_end,
+           replace(replace(claimrec_period(period_start, period_end), ' – ', '..'), '–', '..') AS period_text
+    FROM (SELECT DISTINCT period_start, period_end FROM incoming)
+), subjects AS (
+    SELECT subject, nullif(trim(regexp_replace(lower(subject), '[^a-z0-9]+', '-', 'g'), '-'), '') AS slug
+    FROM (SELECT DISTINCT subject FROM incoming WHERE subject IS NOT NULL)
+), readings AS (
+    SELECT q.qualifier, t.node_id AS metric, t.unit, u."integer" AS whole, q.low_exclusive, q.high_exclusive,
+           q.low_fixed, q.low_factor, q.high_fixed, q.high_factor, q.high_open
+    FROM qualifiers q
+    CROSS JOIN taxonomy t
+    JOIN units u ON u.unit = t.unit
+    WHERE t.dimension = 'metric'
+)
+SELECT c.* EXCLUDE (whole, low_exclusive, high_exclusive, raw_low, raw_high),
+       CASE WHEN whole AND low_exclusive THEN floor(round(raw_low, 6)) + 1
+            WHEN whole THEN ceil(round(raw_low, 6))
+            ELSE raw_low END AS low,
+       CASE WHEN whole AND high_exclusive THEN ceil(round(raw_high, 6)) - 1
+            WHEN whole THEN floor(round(raw_high, 6))
+            ELSE raw_high END AS high,
+       concat_ws('/', c.metric, c.side, c.category, s.slug, p.period_text) AS quantity_id
+FROM (
+    SELECT i.*, r.unit, r.whole, r.low_exclusive, r.high_exclusive,
+           coalesce(r.low_fixed, coalesce(i.value, i.stated_low) * r.low_factor) AS raw_low,
+           CASE WHEN r.high_open THEN NULL
+                ELSE coalesce(r.high_fixed, coalesce(i.value, i.stated_high) * r.high_factor) END AS raw_high
+    FROM incoming i
+    LEFT JOIN readings r USING (qualifier, metric)
+) c
+LEFT JOIN periods p USING (period_start, period_end)
+LEFT JOIN subjects s USING (subject);

@@ -1,0 +1,100 @@
+"""Claims in bulk: Parquet and CSV claim tables are checked like YAML claims, with file, row and column."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from claimrec import load
+from claimrec.errors import InputError
+from support import MINI, reconciled
+
+HEADER = ("claim_id,source_id,document_id,quote,metric,side,category,period_start,period_end,qualifier,value,"
+          "stated_low,stated_high")  # fmt: skip
+GOOD = "bulk-one,ngo,report,Hundreds were wounded,wounded,side_b,all,2019-01-01,2019-12-31,exact,250,,"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    target = tmp_path / "claims"
+    shutil.copytree(MINI, target)
+    return target
+
+
+def _problems(folder: Path) -> list[str]:
+    with pytest.raises(InputError) as caught:
+        load.load_claims(folder)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_csv_table_is_loaded_beside_the_yaml_claims(folder: Path) -> None:
+    (folder / "more.csv").write_text(f"{HEADER}\n{GOOD}\n", encoding="utf-8")
+    claimset = load.load_claims(folder)
+    assert claimset.n_claims == 8
+    row = claimset.claims_frame().filter(pl.col("claim_id") == "bulk-one").row(0, named=True)
+    assert (row["file"], row["line"], row["value"], row["subject"]) == ("claims/more.csv", 2, 250.0, None)
+    low, high = reconciled(folder).execute("SELECT low, high FROM claims WHERE claim_id = 'bulk-one'").fetchone()
+    assert (low, high) == (250, 250)
+
+
+def test_a_parquet_table_round_trips_the_claims_table(folder: Path, tmp_path: Path) -> None:
+    frame = load.load_claims(folder).claims_frame().drop("file", "line")
+    (folder / "claims.yaml").unlink()
+    frame.write_parquet(folder / "all.parquet")
+    claimset = load.load_claims(folder)
+    assert claimset.claims_frame().drop("file", "line").sort("claim_id").equals(frame.sort("claim_id"))
+    assert claimset.claims_frame()["line"].to_list() == list(range(1, frame.height + 1))
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (GOOD.replace("250", "many"), "claims/more.csv:2: claim bulk-one: value: expected a number, found 'many'"),
+        (GOOD.replace("ngo", "nobody"), "claims/more.csv:2: claim bulk-one: source_id: unknown source 'nobody'"),
+        (GOOD.replace("side_b", "side_z"), "claims/more.csv:2: claim bulk-one: side: unknown side 'side_z'"),
+        (GOOD.replace("Hundreds", "Thousands"),
+         "claims/more.csv:2: claim bulk-one: quote: not found verbatim in document report"),
+        (GOOD.replace("2019-12-31", "2018-12-31"), "claims/more.csv:2: claim bulk-one: period_end: ends (2018-12-31)"),
+        (GOOD.replace("2019-01-01", "1 Jan 2019"),
+         "claims/more.csv:2: claim bulk-one: period_start: expected a date (YYYY-MM-DD), found '1 Jan 2019'"),
+        (GOOD.replace(",250,,", ",-5,,"), "claims/more.csv:2: claim bulk-one: value: -5 is negative"),
+        (GOOD.replace(",250,,", ",2.5,,"), "claims/more.csv:2: claim bulk-one: value: 2.5 is not a whole number"),
+        (GOOD.replace(",250,,", ",,1,2"), "claims/more.csv:2: claim bulk-one: qualifier: qualifier exact takes a value"),
+        (GOOD.replace("bulk-one", "Bulk One"), "claims/more.csv:2: claim Bulk One: claim_id: use lowercase"),
+        (GOOD.replace("bulk-one", "a-soldiers-killed"),
+         "claims/more.csv:2: claim a-soldiers-killed: claim_id: duplicate id"),
+        (GOOD.replace(",wounded,", ",,"), "claims/more.csv:2: claim bulk-one: metric: missing"),
+    ],
+)  # fmt: skip
+def test_a_bad_row_is_named_by_file_line_claim_and_column(folder: Path, row: str, expected: str) -> None:
+    (folder / "more.csv").write_text(f"{HEADER}\n{GOOD.replace('bulk-one', 'bulk-zero')}\n{row}\n", encoding="utf-8")
+    problems = _problems(folder)
+    assert len(problems) == 1 and problems[0].replace("claims/more.csv:3", "claims/more.csv:2").startswith(expected)
+
+
+def test_unknown_and_missing_columns_are_named(folder: Path) -> None:
+    (folder / "more.csv").write_text("claim_id,source_id,colour\nx,ngo,red\n", encoding="utf-8")
+    problems = _problems(folder)
+    assert any(p.startswith("claims/more.csv:1: colour: unknown column (known: claim_id, source_id,") for p in problems)
+    assert any(p.startswith("claims/more.csv:1: quote: missing column") for p in problems)
+
+
+def test_many_bad_rows_are_counted_not_listed(folder: Path) -> None:
+    rows = [GOOD.replace("bulk-one", f"bulk-{i}").replace("ngo", "nobody") for i in range(40)]
+    (folder / "more.csv").write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    problems = _problems(folder)
+    assert len(problems) == 6
+    assert problems[-1] == "claims/more.csv:7: source_id: and 35 more rows with the same problem"
+
+
+def test_an_unreadable_table_is_refused_clearly(folder: Path) -> None:
+    (folder / "broken.parquet").write_bytes(b"not parquet at all")
+    assert _problems(folder)[0].startswith("claims/broken.parquet:0: cannot read this Parquet file:")
+
+
+def test_planted_parquet_is_not_read_as_claims(folder: Path) -> None:
+    pl.DataFrame({"kind": ["disjoint_claims"], "claim_ids": [["a", "b"]]}).write_parquet(folder / "planted.parquet")
+    assert load.load_claims(folder).n_claims == 7

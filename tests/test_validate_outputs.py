@@ -1,0 +1,160 @@
+"""The expectations over the reconciled outputs, and the Data Docs a run publishes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from claimrec import pipeline, store, validate
+from claimrec.errors import StageFailed, ValidationFailed
+from support import CLAIMS, MINI, reconciled, snapshot
+
+FINDING = "Fa125b4205d38"
+"""The one finding of the mini claims: a-soldiers-killed against monitors-soldiers-killed."""
+
+
+def test_outputs_of_the_seed_meet_every_expectation(seed_db: duckdb.DuckDBPyConnection) -> None:
+    outcomes, _ = validate.validate_outputs(seed_db)
+    assert all(o.success and o.unexpected_count == 0 for o in outcomes)
+    n = dict(zip(("findings", "quantities", "quantity_parts", "checks"), seed_db.execute(
+        "SELECT (SELECT count(*) FROM findings), (SELECT count(*) FROM quantities),"
+        " (SELECT count(*) FROM quantity_parts), (SELECT count(*) FROM checks)"
+    ).fetchone()))  # fmt: skip
+    between, in_set, unique = "values_to_be_between", "values_to_be_in_set", "values_to_be_unique"
+    equal, ordered = "pair_values_to_be_equal", "pair_values_a_to_be_greater_than_b"
+    expected = [
+        (unique, "findings.finding_id"), (in_set, "findings.kind"), (in_set, "findings.certainty"),
+        (between, "findings.margin"), (between, "findings.n_claim_ids"),
+        (equal, "findings.n_source_ids, findings.n_claim_ids"), (between, "findings.unknown_claims"),
+        (between, "findings.unknown_quantity"), (between, "findings.unknown_parts"),
+        ("values_to_not_be_null", "quantities.quantity_id"), (unique, "quantities.quantity_id"),
+        (between, "quantities.unknown_quantity"), (in_set, "quantities.status"),
+        (equal, "quantities.n_claims, quantities.n_claims_counted"),
+        (ordered, "quantities.widest_high, quantities.widest_low"),
+        (ordered, "quantities.consensus_high, quantities.consensus_low"),
+        (ordered, "quantities.chosen_high, quantities.chosen_low"),
+        (ordered, "quantities.consensus_low, quantities.widest_low"),
+        (ordered, "quantities.widest_high, quantities.consensus_high"),
+        (between, "quantities.inverted_claims"),
+        (unique, "quantity_parts.pair"), (between, "quantity_parts.unknown_whole"),
+        (between, "quantity_parts.unknown_part"), (between, "quantity_parts.part_is_whole"),
+        (unique, "checks.check_id"), (in_set, "checks.kind"), (in_set, "checks.outcome"),
+        (between, "checks.unknown_whole"), (between, "checks.unknown_parts"),
+    ]  # fmt: skip
+    assert [(o.expectation, o.column, o.element_count) for o in outcomes] == [
+        (f"expect_column_{kind}", column, n[column.split(".")[0]]) for kind, column in expected
+    ]
+    recorded = seed_db.execute(
+        "SELECT count(*), bool_and(success) FROM validations WHERE contains(\"column\", '.')"
+    ).fetchone()
+    assert recorded == (len(outcomes), True)
+
+
+def test_corrupted_findings_and_quantities_are_named() -> None:
+    con = reconciled(MINI)
+    con.execute("UPDATE findings SET claim_ids = ['ghost'] || claim_ids[2:], margin = 0 WHERE finding_id = ?", [FINDING])
+    con.execute("UPDATE quantities SET n_claims = 3 WHERE quantity_id = 'killed/side_a/military/2019'")
+    con.execute("UPDATE quantities SET consensus_low = consensus_high + 1"
+                " WHERE quantity_id = 'displaced/all/civilians/2019'")  # fmt: skip
+    con.execute("DELETE FROM quantities WHERE quantity_id = 'wounded/all/all/2019'")
+    con.execute("INSERT INTO quantities SELECT * FROM quantities WHERE quantity_id = 'captured/side_a/military/2019'")
+    with pytest.raises(ValidationFailed) as caught:
+        validate.validate_outputs(con)
+    assert caught.value.failures == [
+        f"expectation expect_column_values_to_be_between on findings.margin failed: broken by {FINDING}",
+        f"expectation expect_column_values_to_be_between on findings.unknown_claims failed: broken by {FINDING}",
+        "expectation expect_column_values_to_be_unique on quantities.quantity_id failed:"
+        " broken by captured/side_a/military/2019",
+        "expectation expect_column_values_to_be_between on quantities.unknown_quantity failed:"
+        " broken by wounded/all/all/2019",
+        "expectation expect_column_pair_values_to_be_equal on quantities.n_claims, quantities.n_claims_counted failed:"
+        " broken by killed/side_a/military/2019",
+        "expectation expect_column_pair_values_a_to_be_greater_than_b on quantities.consensus_high,"
+        " quantities.consensus_low failed: broken by displaced/all/civilians/2019",
+    ]  # fmt: skip
+
+
+def test_corrupted_parts_and_checks_are_named() -> None:
+    con = reconciled(CLAIMS)
+    whole, part = con.execute(
+        "SELECT whole_quantity_id, part_quantity_id FROM quantity_parts ORDER BY ALL LIMIT 1"
+    ).fetchone()
+    check = con.execute("SELECT check_id FROM checks ORDER BY check_id LIMIT 1").fetchone()[0]
+    con.execute("UPDATE quantity_parts SET part_quantity_id = 'nowhere'"
+                " WHERE whole_quantity_id = ? AND part_quantity_id = ?", [whole, part])  # fmt: skip
+    con.execute("UPDATE checks SET whole_quantity_id = 'nowhere', outcome = 'maybe' WHERE check_id = ?", [check])
+    with pytest.raises(ValidationFailed) as caught:
+        validate.validate_outputs(con)
+    assert caught.value.failures == [
+        "expectation expect_column_values_to_be_between on quantity_parts.unknown_part failed:"
+        f" broken by nowhere in {whole}",
+        f"expectation expect_column_values_to_be_in_set on checks.outcome failed: broken by {check}",
+        f"expectation expect_column_values_to_be_between on checks.unknown_whole failed: broken by {check}",
+    ]
+
+
+def test_a_run_records_the_output_outcomes_and_publishes_data_docs(mini_config: pipeline.RunConfig) -> None:
+    run = pipeline.run_pipeline(mini_config)
+    docs = mini_config.reports_dir / validate.DOCS_DIR
+    assert (docs / "index.html").is_file()
+    suites = ["claims.columns", "claims.ids", "claims.quotes", "claims.references", "claims.periods",
+              "claims.figures", "claims.origin", "sources", "findings", "quantities", "quantity_parts", "checks"]
+    name = validate.run_name(run.claimset)
+    pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.html"))
+    assert pages == sorted(
+        ["index.html"] + [f"expectations/{s.replace('.', '/')}.html" for s in suites]
+        + [f"validations/{s.replace('.', '/')}/{name}/19700101T000000.000000Z/{s}.html" for s in suites]
+    )  # fmt: skip
+    index = (docs / "index.html").read_text(encoding="utf-8")
+    assert all(f"validations/{s.replace('.', '/')}/{name}/" in index for s in suites)
+    with duckdb.connect(str(mini_config.db_path), read_only=True) as con:
+        rows = con.execute(
+            "SELECT split_part(\"column\", '.', 1), count(*), bool_and(success) FROM validations"
+            " WHERE run_id = ? AND contains(\"column\", '.') GROUP BY ALL ORDER BY 1", [run.run_id]
+        ).fetchall()  # fmt: skip
+    assert rows == [("checks", 5, True), ("findings", 9, True), ("quantities", 11, True), ("quantity_parts", 4, True)]
+
+
+def test_same_claims_give_byte_identical_data_docs(mini_config: pipeline.RunConfig, tmp_path: Path) -> None:
+    """Another run over the same claims replaces the published Data Docs with the same bytes, and a run
+    elsewhere writes the same files."""
+    pipeline.run_pipeline(mini_config)
+    docs = mini_config.reports_dir / validate.DOCS_DIR
+    first = _relative(docs)
+    assert len(first) > 20
+    pipeline.run_pipeline(mini_config)
+    assert _relative(docs) == first
+    assert sorted(p.name for p in mini_config.reports_dir.iterdir()) == ["changes.md", "discrepancies.md", "validation"]
+    claims = tmp_path / "elsewhere" / "claims"
+    shutil.copytree(MINI, claims)
+    other = pipeline.RunConfig(claims, claims.parent / "other.duckdb", claims.parent / "out")
+    pipeline.run_pipeline(other)
+    assert _relative(other.reports_dir / validate.DOCS_DIR) == first
+
+
+def test_a_broken_output_fails_the_run_and_publishes_nothing(mini_config: pipeline.RunConfig, monkeypatch) -> None:
+    pipeline.run_pipeline(mini_config)
+    before = snapshot(mini_config.db_path, mini_config.reports_dir)
+    reconcile = store.reconcile
+
+    def corrupting(building: Path, run_id: str | None = None) -> dict[str, int]:
+        counts = reconcile(building, run_id)
+        with duckdb.connect(str(building)) as con:
+            con.execute("UPDATE findings SET margin = -1")
+        return counts
+
+    monkeypatch.setattr(pipeline.store, "reconcile", corrupting)
+    with pytest.raises(StageFailed) as caught:
+        pipeline.run_pipeline(mini_config)
+    assert caught.value.stage == "verify"
+    assert f"findings.margin failed: broken by {FINDING}" in str(caught.value)
+    assert snapshot(mini_config.db_path, mini_config.reports_dir) == before
+    assert not list(mini_config.reports_dir.glob(".building-*"))
+    assert not list(mini_config.db_path.parent.glob(".*.building*"))
+
+
+def _relative(folder: Path) -> dict[str, str]:
+    return {str(Path(k).relative_to(folder)): v for k, v in snapshot(folder).items()}
