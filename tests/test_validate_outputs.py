@@ -19,9 +19,10 @@ FINDING = "Fa125b4205d38"
 def test_outputs_of_the_seed_meet_every_expectation(seed_db: duckdb.DuckDBPyConnection) -> None:
     outcomes, _ = validate.validate_outputs(seed_db)
     assert all(o.success and o.unexpected_count == 0 for o in outcomes)
-    n = dict(zip(("findings", "quantities", "quantity_parts", "checks"), seed_db.execute(
+    n = dict(zip(("findings", "quantities", "quantity_parts", "checks", "check_parts"), seed_db.execute(
         "SELECT (SELECT count(*) FROM findings), (SELECT count(*) FROM quantities),"
-        " (SELECT count(*) FROM quantity_parts), (SELECT count(*) FROM checks)"
+        " (SELECT count(DISTINCT whole_quantity_id) FROM quantity_parts), (SELECT count(*) FROM checks),"
+        " (SELECT count(DISTINCT p) FROM (SELECT unnest(part_quantity_ids) AS p FROM checks))"
     ).fetchone()))  # fmt: skip
     between, in_set, unique = "values_to_be_between", "values_to_be_in_set", "values_to_be_unique"
     equal, ordered = "pair_values_to_be_equal", "pair_values_a_to_be_greater_than_b"
@@ -39,10 +40,10 @@ def test_outputs_of_the_seed_meet_every_expectation(seed_db: duckdb.DuckDBPyConn
         (ordered, "quantities.consensus_low, quantities.widest_low"),
         (ordered, "quantities.widest_high, quantities.consensus_high"),
         (between, "quantities.inverted_claims"),
-        (unique, "quantity_parts.pair"), (between, "quantity_parts.unknown_whole"),
-        (between, "quantity_parts.unknown_part"), (between, "quantity_parts.part_is_whole"),
+        (between, "quantity_parts.unknown_whole"), (between, "quantity_parts.unknown_parts"),
+        (between, "quantity_parts.repeated_parts"), (between, "quantity_parts.whole_as_part"),
         (unique, "checks.check_id"), (in_set, "checks.kind"), (in_set, "checks.outcome"),
-        (between, "checks.unknown_whole"), (between, "checks.unknown_parts"),
+        (between, "checks.unknown_whole"), (between, "check_parts.unknown_quantity"),
     ]  # fmt: skip
     assert [(o.expectation, o.column, o.element_count) for o in outcomes] == [
         (f"expect_column_{kind}", column, n[column.split(".")[0]]) for kind, column in expected
@@ -55,7 +56,8 @@ def test_outputs_of_the_seed_meet_every_expectation(seed_db: duckdb.DuckDBPyConn
 
 def test_corrupted_findings_and_quantities_are_named() -> None:
     con = reconciled(MINI)
-    con.execute("UPDATE findings SET claim_ids = ['ghost'] || claim_ids[2:], margin = 0 WHERE finding_id = ?", [FINDING])
+    con.execute("UPDATE findings SET claim_ids = ['ghost'] || claim_ids[2:], margin = 0 WHERE finding_id = ?",
+                [FINDING])  # fmt: skip
     con.execute("UPDATE quantities SET n_claims = 3 WHERE quantity_id = 'killed/side_a/military/2019'")
     con.execute("UPDATE quantities SET consensus_low = consensus_high + 1"
                 " WHERE quantity_id = 'displaced/all/civilians/2019'")  # fmt: skip
@@ -79,20 +81,23 @@ def test_corrupted_findings_and_quantities_are_named() -> None:
 
 def test_corrupted_parts_and_checks_are_named() -> None:
     con = reconciled(CLAIMS)
-    whole, part = con.execute(
-        "SELECT whole_quantity_id, part_quantity_id FROM quantity_parts ORDER BY ALL LIMIT 1"
-    ).fetchone()
-    check = con.execute("SELECT check_id FROM checks ORDER BY check_id LIMIT 1").fetchone()[0]
-    con.execute("UPDATE quantity_parts SET part_quantity_id = 'nowhere'"
-                " WHERE whole_quantity_id = ? AND part_quantity_id = ?", [whole, part])  # fmt: skip
-    con.execute("UPDATE checks SET whole_quantity_id = 'nowhere', outcome = 'maybe' WHERE check_id = ?", [check])
+    (first, part), (second, other) = con.execute(
+        "SELECT whole_quantity_id, any_value(part_quantity_id) FROM quantity_parts GROUP BY ALL ORDER BY ALL LIMIT 2"
+    ).fetchall()
+    check = con.execute("SELECT min(check_id) FROM checks WHERE kind = 'part_whole'").fetchone()[0]
+    pair = "whole_quantity_id = ? AND part_quantity_id = ?"
+    con.execute(f"INSERT INTO quantity_parts SELECT * FROM quantity_parts WHERE {pair}", [first, part])
+    con.execute(f"UPDATE quantity_parts SET part_quantity_id = 'nowhere' WHERE {pair}", [second, other])
+    con.execute("UPDATE checks SET whole_quantity_id = 'nowhere', outcome = 'maybe', part_quantity_ids = ['elsewhere']"
+                " WHERE check_id = ?", [check])  # fmt: skip
     with pytest.raises(ValidationFailed) as caught:
         validate.validate_outputs(con)
     assert caught.value.failures == [
-        "expectation expect_column_values_to_be_between on quantity_parts.unknown_part failed:"
-        f" broken by nowhere in {whole}",
+        f"expectation expect_column_values_to_be_between on quantity_parts.unknown_parts failed: broken by {second}",
+        f"expectation expect_column_values_to_be_between on quantity_parts.repeated_parts failed: broken by {first}",
         f"expectation expect_column_values_to_be_in_set on checks.outcome failed: broken by {check}",
         f"expectation expect_column_values_to_be_between on checks.unknown_whole failed: broken by {check}",
+        "expectation expect_column_values_to_be_between on check_parts.unknown_quantity failed: broken by elsewhere",
     ]
 
 
@@ -101,7 +106,8 @@ def test_a_run_records_the_output_outcomes_and_publishes_data_docs(mini_config: 
     docs = mini_config.reports_dir / validate.DOCS_DIR
     assert (docs / "index.html").is_file()
     suites = ["claims.columns", "claims.ids", "claims.quotes", "claims.references", "claims.periods",
-              "claims.figures", "claims.origin", "sources", "findings", "quantities", "quantity_parts", "checks"]
+              "claims.figures", "claims.origin", "sources", "findings", "quantities", "quantity_parts", "checks",
+              "check_parts"]  # fmt: skip
     name = validate.run_name(run.claimset)
     pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.html"))
     assert pages == sorted(
@@ -115,7 +121,8 @@ def test_a_run_records_the_output_outcomes_and_publishes_data_docs(mini_config: 
             "SELECT split_part(\"column\", '.', 1), count(*), bool_and(success) FROM validations"
             " WHERE run_id = ? AND contains(\"column\", '.') GROUP BY ALL ORDER BY 1", [run.run_id]
         ).fetchall()  # fmt: skip
-    assert rows == [("checks", 5, True), ("findings", 9, True), ("quantities", 11, True), ("quantity_parts", 4, True)]
+    assert rows == [("check_parts", 1, True), ("checks", 4, True), ("findings", 9, True), ("quantities", 11, True),
+                    ("quantity_parts", 4, True)]  # fmt: skip
 
 
 def test_same_claims_give_byte_identical_data_docs(mini_config: pipeline.RunConfig, tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """The stage order of a claimrec run, without Prefect: the CLI runs it directly and the Prefect flow
 in `claimrec.flow` wraps each stage in a task.
 
-    parse -> validate -> store -> reconcile -> report -> publish
+    parse -> validate -> store -> reconcile -> verify -> report -> publish
 
 Nothing the users see changes before `publish`: the database and reports are built aside and put
 in place together at the end, so a run that fails at any stage leaves them as they were.

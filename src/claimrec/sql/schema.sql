@@ -278,7 +278,7 @@ CREATE TABLE validations (
     observed_value VARCHAR,
     unexpected_ids VARCHAR[]
 );
-COMMENT ON TABLE validations IS 'Result of every Great Expectations expectation of every successful run (history, carried across runs)';
+COMMENT ON TABLE validations IS 'Result of every Great Expectations expectation of every published run, over the claims (validate stage) and over the reconciled outputs (verify stage) (history, carried across runs)';
 COMMENT ON COLUMN validations.run_id IS 'The run (runs.run_id)';
 COMMENT ON COLUMN validations.expectation IS 'Expectation type, e.g. expect_column_values_to_be_unique';
 COMMENT ON COLUMN validations."column" IS 'Column (or columns, comma-separated) it checks';
@@ -286,7 +286,7 @@ COMMENT ON COLUMN validations.success IS 'Whether the expectation held';
 COMMENT ON COLUMN validations.element_count IS 'Rows examined';
 COMMENT ON COLUMN validations.unexpected_count IS 'Rows that broke it';
 COMMENT ON COLUMN validations.observed_value IS 'Observed value, for aggregate expectations';
-COMMENT ON COLUMN validations.unexpected_ids IS 'claim_id of the rows that broke it';
+COMMENT ON COLUMN validations.unexpected_ids IS 'Ids of the first rows that broke it: claim ids for the claim suites; finding, quantity or check ids for the output suites';
 
 CREATE TABLE runs (
     run_id       VARCHAR PRIMARY KEY,
