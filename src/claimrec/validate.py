@@ -108,6 +108,11 @@ def _gx():  # noqa: ANN202 - the great_expectations module
 # --- the claim suites -------------------------------------------------------------------------------------------
 
 
+def _none(e, column: str, description: str):  # noqa: ANN001, ANN202 - great_expectations.expectations
+    """An expectation that a count of missing or broken references is 0 on every row."""
+    return e.ExpectColumnValuesToBeBetween(column=column, max_value=0, description=description)
+
+
 def _gxe():  # noqa: ANN202 - the great_expectations.expectations module
     _gx()
     import great_expectations.expectations as module
@@ -305,15 +310,9 @@ def output_batches(con: duckdb.DuckDBPyConnection) -> list[Batch]:
             e.ExpectColumnPairValuesToBeEqual(
                 column_A="n_source_ids", column_B="n_claim_ids", description="Every finding names a source per claim."
             ),
-            e.ExpectColumnValuesToBeBetween(
-                column="unknown_claims", max_value=0, description="Every claim a finding names is in `claims`."
-            ),
-            e.ExpectColumnValuesToBeBetween(
-                column="unknown_quantity", max_value=0, description="Every finding's quantity is in `quantities`."
-            ),
-            e.ExpectColumnValuesToBeBetween(
-                column="unknown_parts", max_value=0, description="Every part a finding names is in `quantities`."
-            ),
+            _none(e, "unknown_claims", "Every claim a finding names is in `claims`."),
+            _none(e, "unknown_quantity", "Every finding's quantity is in `quantities`."),
+            _none(e, "unknown_parts", "Every part a finding names is in `quantities`."),
         ]
 
     def quantities():
@@ -327,17 +326,13 @@ def output_batches(con: duckdb.DuckDBPyConnection) -> list[Batch]:
         return [
             e.ExpectColumnValuesToNotBeNull(column="quantity_id", description="Every claim has a quantity."),
             e.ExpectColumnValuesToBeUnique(column="quantity_id"),
-            e.ExpectColumnValuesToBeBetween(
-                column="unknown_quantity", max_value=0, description="Every claim's quantity is in `quantities`."
-            ),
+            _none(e, "unknown_quantity", "Every claim's quantity is in `quantities`."),
             e.ExpectColumnValuesToBeInSet(column="status", value_set=list(STATUSES)),
             e.ExpectColumnPairValuesToBeEqual(
                 column_A="n_claims", column_B="n_claims_counted", ignore_row_if="either_value_is_missing",
                 description="Every quantity's `n_claims` is the number of claims that point at it.",
             ),
-            e.ExpectColumnValuesToBeBetween(
-                column="inverted_claims", max_value=0, description="No claim's interval has its high below its low."
-            ),
+            _none(e, "inverted_claims", "No claim's interval has its high below its low."),
             ordered("widest_high", "widest_low"),
             ordered("consensus_high", "consensus_low"),
             ordered("chosen_high", "chosen_low"),
@@ -348,18 +343,10 @@ def output_batches(con: duckdb.DuckDBPyConnection) -> list[Batch]:
     def parts():
         e = _gxe()
         return [
-            e.ExpectColumnValuesToBeBetween(
-                column="unknown_whole", max_value=0, description="Every whole in `quantity_parts` is in `quantities`."
-            ),
-            e.ExpectColumnValuesToBeBetween(
-                column="unknown_parts", max_value=0, description="Every part in `quantity_parts` is in `quantities`."
-            ),
-            e.ExpectColumnValuesToBeBetween(
-                column="repeated_parts", max_value=0, description="No part is listed twice for the same whole."
-            ),
-            e.ExpectColumnValuesToBeBetween(
-                column="whole_as_part", max_value=0, description="No quantity is listed as a part of itself."
-            ),
+            _none(e, "unknown_whole", "Every whole in `quantity_parts` is in `quantities`."),
+            _none(e, "unknown_parts", "Every part in `quantity_parts` is in `quantities`."),
+            _none(e, "repeated_parts", "No part is listed twice for the same whole."),
+            _none(e, "whole_as_part", "No quantity is listed as a part of itself."),
         ]
 
     def checks():
@@ -368,17 +355,13 @@ def output_batches(con: duckdb.DuckDBPyConnection) -> list[Batch]:
             e.ExpectColumnValuesToBeUnique(column="check_id"),
             e.ExpectColumnValuesToBeInSet(column="kind", value_set=list(CHECK_KINDS)),
             e.ExpectColumnValuesToBeInSet(column="outcome", value_set=list(OUTCOMES)),
-            e.ExpectColumnValuesToBeBetween(
-                column="unknown_whole", max_value=0, description="Every check's whole is in `quantities`."
-            ),
+            _none(e, "unknown_whole", "Every check's whole is in `quantities`."),
         ]
 
     def check_parts():
         e = _gxe()
         return [
-            e.ExpectColumnValuesToBeBetween(
-                column="unknown_quantity", max_value=0, description="Every part a check compares is in `quantities`."
-            )
+            _none(e, "unknown_quantity", "Every part a check compares is in `quantities`.")
         ]
 
     suites = {"findings": findings, "quantities": quantities, "quantity_parts": parts, "checks": checks,
