@@ -22,3 +22,26 @@ def test_bench_runs_and_writes_its_table(tmp_path: Path) -> None:
         assert f"| {stage} |" in text
     assert "Same-quantity check at 2,000 claims, side by side" in text
     assert "2,000 claims: " in text and " findings; report " in text
+
+
+def test_targets_are_judged_from_the_measured_figures() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    import run as bench
+
+    def size(n: int, reconcile: float, parse: float, load: float, report: float, peak: float) -> dict:
+        seconds = {"yardstick": reconcile / 4, "parse": parse, "load": load, "validate": 1.0,
+                   "reconcile": reconcile, "history": 1.0, "report": report}  # fmt: skip
+        return {"claims": n, "seconds": seconds, "peak_mb": dict.fromkeys(seconds, peak), "report_bytes": 250_000}
+
+    judged = bench.targets([size(1_000_000, 1.5, 1, 1, 1, 900), size(10_000_000, 9.0, 6, 5, 2, 3900)])
+    assert judged == [
+        ("reconcile 1,000,000 claims ≤ 1 s", False, "1.50 s"),
+        ("reconcile 10,000,000 claims ≤ 10 s", True, "9.00 s"),
+        ("reconcile 1,000,000 ≤ 6× GROUP BY", True, "×4.0"),
+        ("reconcile 10,000,000 ≤ 6× GROUP BY", True, "×4.0"),
+        ("peak memory at 10,000,000 ≤ 4 GB", True, "3,900 MB"),
+        ("ingestion (parse + load) of 10,000,000 from Parquet ≤ 10 s", False, "11.00 s"),
+        ("report at 10,000,000 ≤ 5 s", True, "2.00 s"),
+        ("report at 10,000,000 ≤ 20 MB", True, "0.25 MB"),
+        ("reconcile growth 1,000,000 → 10,000,000 ≤ ×11", True, "×6.0"),
+    ]

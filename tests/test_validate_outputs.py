@@ -19,11 +19,12 @@ FINDING = "Fa125b4205d38"
 def test_outputs_of_the_seed_meet_every_expectation(seed_db: duckdb.DuckDBPyConnection) -> None:
     outcomes, _ = validate.validate_outputs(seed_db)
     assert all(o.success and o.unexpected_count == 0 for o in outcomes)
-    n = dict(zip(("findings", "quantities", "quantity_parts", "checks", "check_parts"), seed_db.execute(
+    n = dict(zip(("findings", "quantities", "quantity_links", "part_sums", "series_checks"), seed_db.execute(
         "SELECT (SELECT count(*) FROM findings), (SELECT count(*) FROM quantities),"
-        " (SELECT count(DISTINCT whole_quantity_id) FROM quantity_parts), (SELECT count(*) FROM checks),"
-        " (SELECT count(DISTINCT p) FROM (SELECT unnest(part_quantity_ids) AS p FROM checks))"
+        " (SELECT count(DISTINCT whole_key) FROM quantity_links), (SELECT count(*) FROM part_sums),"
+        " (SELECT count(*) FROM series_checks)"
     ).fetchone()))  # fmt: skip
+    assert n == {"findings": 13, "quantities": 200, "quantity_links": 41, "part_sums": 41, "series_checks": 0}
     between, in_set, unique = "values_to_be_between", "values_to_be_in_set", "values_to_be_unique"
     equal, ordered = "pair_values_to_be_equal", "pair_values_a_to_be_greater_than_b"
     expected = [
@@ -32,6 +33,7 @@ def test_outputs_of_the_seed_meet_every_expectation(seed_db: duckdb.DuckDBPyConn
         (equal, "findings.n_source_ids, findings.n_claim_ids"), (between, "findings.unknown_claims"),
         (between, "findings.unknown_quantity"), (between, "findings.unknown_parts"),
         ("values_to_not_be_null", "quantities.quantity_id"), (unique, "quantities.quantity_id"),
+        (unique, "quantities.quantity_key"),
         (between, "quantities.unknown_quantity"), (in_set, "quantities.status"),
         (equal, "quantities.n_claims, quantities.n_claims_counted"),
         (ordered, "quantities.widest_high, quantities.widest_low"),
@@ -40,10 +42,13 @@ def test_outputs_of_the_seed_meet_every_expectation(seed_db: duckdb.DuckDBPyConn
         (ordered, "quantities.consensus_low, quantities.widest_low"),
         (ordered, "quantities.widest_high, quantities.consensus_high"),
         (between, "quantities.inverted_claims"),
-        (between, "quantity_parts.unknown_whole"), (between, "quantity_parts.unknown_parts"),
-        (between, "quantity_parts.repeated_parts"), (between, "quantity_parts.whole_as_part"),
-        (unique, "checks.check_id"), (in_set, "checks.kind"), (in_set, "checks.outcome"),
-        (between, "checks.unknown_whole"), (between, "check_parts.unknown_quantity"),
+        (between, "quantity_links.unknown_whole"), (between, "quantity_links.unknown_parts"),
+        (between, "quantity_links.repeated_parts"), (between, "quantity_links.whole_as_part"),
+        (between, "quantity_links.summed_not_maximal"),
+        (unique, "part_sums.whole_quantity_id"), (between, "part_sums.unknown_whole"),
+        (equal, "part_sums.n_parts, part_sums.n_summed"),
+        (unique, "series_checks.check_id"), (in_set, "series_checks.outcome"),
+        (between, "series_checks.unknown_quantity"), (between, "series_checks.unknown_claims"),
     ]  # fmt: skip
     assert [(o.expectation, o.column, o.element_count) for o in outcomes] == [
         (f"expect_column_{kind}", column, n[column.split(".")[0]]) for kind, column in expected
@@ -70,6 +75,8 @@ def test_corrupted_findings_and_quantities_are_named() -> None:
         f"expectation expect_column_values_to_be_between on findings.unknown_claims failed: broken by {FINDING}",
         "expectation expect_column_values_to_be_unique on quantities.quantity_id failed:"
         " broken by captured/side_a/military/2019",
+        "expectation expect_column_values_to_be_unique on quantities.quantity_key failed:"
+        " broken by captured/side_a/military/2019",
         "expectation expect_column_values_to_be_between on quantities.unknown_quantity failed:"
         " broken by wounded/all/all/2019",
         "expectation expect_column_pair_values_to_be_equal on quantities.n_claims, quantities.n_claims_counted failed:"
@@ -79,25 +86,25 @@ def test_corrupted_findings_and_quantities_are_named() -> None:
     ]  # fmt: skip
 
 
-def test_corrupted_parts_and_checks_are_named() -> None:
+def test_corrupted_links_and_sums_are_named() -> None:
     con = reconciled(CLAIMS)
-    (first, part), (second, other) = con.execute(
-        "SELECT whole_quantity_id, any_value(part_quantity_id) FROM quantity_parts GROUP BY ALL ORDER BY ALL LIMIT 2"
-    ).fetchall()
-    check = con.execute("SELECT min(check_id) FROM checks WHERE kind = 'part_whole'").fetchone()[0]
-    pair = "whole_quantity_id = ? AND part_quantity_id = ?"
-    con.execute(f"INSERT INTO quantity_parts SELECT * FROM quantity_parts WHERE {pair}", [first, part])
-    con.execute(f"UPDATE quantity_parts SET part_quantity_id = 'nowhere' WHERE {pair}", [second, other])
-    con.execute("UPDATE checks SET whole_quantity_id = 'nowhere', outcome = 'maybe', part_quantity_ids = ['elsewhere']"
-                " WHERE check_id = ?", [check])  # fmt: skip
+    (first, first_key, part_key), (second, second_key, other_key) = con.execute(
+        "SELECT w.quantity_id, l.whole_key, min(l.part_key) FROM quantity_links l"
+        " JOIN quantities w ON w.quantity_key = l.whole_key GROUP BY ALL ORDER BY ALL LIMIT 2"
+    ).fetchall()  # fmt: skip
+    pair = "whole_key = ? AND part_key = ?"
+    con.execute(f"INSERT INTO quantity_links SELECT * FROM quantity_links WHERE {pair}", [first_key, part_key])
+    con.execute(f"UPDATE quantity_links SET part_key = -1 WHERE {pair}", [second_key, other_key])
+    summed = con.execute("SELECT max(whole_key) FROM part_sums").fetchone()[0]
+    con.execute("UPDATE part_sums SET n_parts = n_parts + 1 WHERE whole_key = ?", [summed])
+    name = con.execute("SELECT quantity_id FROM quantities WHERE quantity_key = ?", [summed]).fetchone()[0]
     with pytest.raises(ValidationFailed) as caught:
         validate.validate_outputs(con)
     assert caught.value.failures == [
-        f"expectation expect_column_values_to_be_between on quantity_parts.unknown_parts failed: broken by {second}",
-        f"expectation expect_column_values_to_be_between on quantity_parts.repeated_parts failed: broken by {first}",
-        f"expectation expect_column_values_to_be_in_set on checks.outcome failed: broken by {check}",
-        f"expectation expect_column_values_to_be_between on checks.unknown_whole failed: broken by {check}",
-        "expectation expect_column_values_to_be_between on check_parts.unknown_quantity failed: broken by elsewhere",
+        f"expectation expect_column_values_to_be_between on quantity_links.unknown_parts failed: broken by {second}",
+        f"expectation expect_column_values_to_be_between on quantity_links.repeated_parts failed: broken by {first}",
+        "expectation expect_column_pair_values_to_be_equal on part_sums.n_parts, part_sums.n_summed failed:"
+        f" broken by {first}, {name}",  # the repeated link of `first` is a summed one
     ]
 
 
@@ -106,8 +113,8 @@ def test_a_run_records_the_output_outcomes_and_publishes_data_docs(mini_config: 
     docs = mini_config.reports_dir / validate.DOCS_DIR
     assert (docs / "index.html").is_file()
     suites = ["claims.columns", "claims.ids", "claims.quotes", "claims.references", "claims.periods",
-              "claims.figures", "claims.origin", "sources", "findings", "quantities", "quantity_parts", "checks",
-              "check_parts"]  # fmt: skip
+              "claims.figures", "claims.origin", "sources", "findings", "quantities", "quantity_links", "part_sums",
+              "series_checks"]  # fmt: skip
     name = validate.run_name(run.claimset)
     pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.html"))
     assert pages == sorted(
@@ -121,8 +128,8 @@ def test_a_run_records_the_output_outcomes_and_publishes_data_docs(mini_config: 
             "SELECT split_part(\"column\", '.', 1), count(*), bool_and(success) FROM validations"
             " WHERE run_id = ? AND contains(\"column\", '.') GROUP BY ALL ORDER BY 1", [run.run_id]
         ).fetchall()  # fmt: skip
-    assert rows == [("check_parts", 1, True), ("checks", 4, True), ("findings", 9, True), ("quantities", 11, True),
-                    ("quantity_parts", 4, True)]  # fmt: skip
+    assert rows == [("findings", 9, True), ("part_sums", 3, True), ("quantities", 12, True),
+                    ("quantity_links", 5, True), ("series_checks", 4, True)]  # fmt: skip
 
 
 def test_same_claims_give_byte_identical_data_docs(mini_config: pipeline.RunConfig, tmp_path: Path) -> None:

@@ -68,9 +68,9 @@ def _summary(con: duckdb.DuckDBPyConnection) -> list[str]:
                (SELECT count(*) FROM quantities WHERE status = 'agreed') AS agreed,
                (SELECT count(*) FROM quantities WHERE status = 'contradicted') AS contradicted,
                (SELECT count(*) FROM findings) AS findings,
-               (SELECT count(*) FROM findings WHERE same_source) AS same_source,
-               (SELECT count(*) FROM checks) AS checks,
-               (SELECT count(*) FROM checks WHERE outcome = 'consistent') AS holding
+               (SELECT count(*) FROM findings WHERE same_source) AS same_source
+    """)[0] | _rows(con, """
+        SELECT count(*) AS checks, count(*) FILTER (outcome = 'consistent') AS holding FROM checks
     """)[0]  # fmt: skip
     kinds = _rows(con, """
         SELECT kind, count(*) AS n, count(*) FILTER (certainty = 'definite') AS definite
@@ -182,38 +182,51 @@ def _findings(con: duckdb.DuckDBPyConnection, summarised: bool = False) -> list[
 
 
 def _holding(con: duckdb.DuckDBPyConnection) -> list[str]:
-    sums = _rows(con, """
-        SELECT kind, message, count(*) OVER () AS total FROM checks
-        WHERE outcome = 'consistent' AND kind <> 'part_whole'
+    # `checks` words a relation only when its message is read: the first sums are chosen by key, then worded
+    pairs, total = con.execute("""
+        SELECT count(*) FILTER (kind = 'part_whole'), count(*) FILTER (kind <> 'part_whole')
+        FROM checks WHERE outcome = 'consistent'
+    """).fetchone()  # fmt: skip
+    shown = con.execute(f"""
+        SELECT kind, whole_quantity_id FROM checks WHERE outcome = 'consistent' AND kind <> 'part_whole'
+        ORDER BY kind, whole_quantity_id LIMIT {ROWS_SHOWN}
+    """).fetchall()  # fmt: skip
+    worded = con.execute("""
+        SELECT kind, whole_quantity_id, message FROM checks
+        WHERE outcome = 'consistent' AND kind <> 'part_whole' AND list_contains(?, whole_quantity_id)
         ORDER BY kind, whole_quantity_id
-        LIMIT {ROWS_SHOWN}
-    """.format(ROWS_SHOWN=ROWS_SHOWN))  # fmt: skip
-    pairs = con.execute("SELECT count(*) FROM checks WHERE kind = 'part_whole' AND outcome = 'consistent'").fetchone()
+    """, [sorted({whole for _, whole in shown})]).fetchall()  # fmt: skip
+    keep = set(shown)
+    sums = [{"message": message} for kind, whole, message in worded if (kind, whole) in keep]
     lines = [
         "## Relations that hold",
         "",
-        f"{pairs[0]} part/whole pairs hold: no claim on the part is above a claim on its whole"
-        " (the `checks` table lists each). Sums of parts that hold:",
+        f"{pairs} part/whole pairs hold: no claim on the part is above a claim on its whole"
+        " (the `checks` view lists each). Sums of parts that hold:",
         "",
     ]
     lines += [f"- {_text(r['message'])}" for r in sums] or ["- none"]
-    if sums and sums[0]["total"] > len(sums):
-        lines.append(f"- … and {sums[0]['total'] - len(sums):,} more (the `checks` table lists each).")
+    if total > len(sums):
+        lines.append(f"- … and {total - len(sums):,} more (the `checks` view lists each).")
     return lines + [""]
 
 
 def _bounds(con: duckdb.DuckDBPyConnection) -> list[str]:
+    # the first rows are chosen on the numbers, then worded (wording every quantity would cost more than the rest)
     rows = _rows(con, """
-        SELECT label, unit, n_claims, n_sources, status,
+        SELECT label, unit, n_claims, n_sources, status, total,
                claimrec_interval(widest_low, widest_high) AS widest,
                CASE WHEN consensus_low IS NULL THEN 'none' ELSE claimrec_interval(consensus_low, consensus_high) END AS consensus,
                claimrec_interval(implied_low, implied_high) AS implied
-             , count(*) OVER () AS total
-        FROM quantities
-        WHERE n_claims > 1 OR implied_low > chosen_low OR implied_high < chosen_high
-           OR (chosen_high IS NULL AND implied_high IS NOT NULL)
+        FROM (
+            SELECT *, count(*) OVER () AS total
+            FROM quantities
+            WHERE n_claims > 1 OR implied_low > chosen_low OR implied_high < chosen_high
+               OR (chosen_high IS NULL AND implied_high IS NOT NULL)
+            ORDER BY CASE WHEN total > {ROWS_SHOWN} THEN status <> 'contradicted' END, quantity_id
+            LIMIT {ROWS_SHOWN}
+        )
         ORDER BY CASE WHEN total > {ROWS_SHOWN} THEN status <> 'contradicted' END, quantity_id
-        LIMIT {ROWS_SHOWN}
     """.format(ROWS_SHOWN=ROWS_SHOWN))  # fmt: skip
     lines = [
         "## Bounds",

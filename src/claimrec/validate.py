@@ -49,7 +49,6 @@ FINDING_KINDS = ("disjoint_claims", "part_exceeds_whole", "parts_exceed_whole", 
                  "cumulative_decrease")  # fmt: skip
 CERTAINTIES = ("definite", "possible")
 STATUSES = ("single", "agreed", "contradicted")
-CHECK_KINDS = ("part_whole", "parts_sum", "cover_sum", "cumulative")
 OUTCOMES = ("consistent", "contradiction")
 
 RESULT_FORMAT = {
@@ -256,42 +255,58 @@ OUTPUT_QUERIES = {
         )
         SELECT coalesce(q.quantity_id, c.quantity_id) AS quantity_id,
                (q.quantity_id IS NULL)::BIGINT AS unknown_quantity,
+               q.quantity_key::BIGINT AS quantity_key,
                q.status, q.n_claims::BIGINT AS n_claims, coalesce(c.n_claims_counted, 0) AS n_claims_counted,
                coalesce(c.inverted_claims, 0) AS inverted_claims,
                q.widest_low, q.widest_high, q.consensus_low, q.consensus_high, q.chosen_low, q.chosen_high
         FROM quantities q FULL JOIN counted c ON c.quantity_id = q.quantity_id
         ORDER BY quantity_id NULLS FIRST
     """,
-    "quantity_parts": """
-        SELECT p.whole_quantity_id, (any_value(w.quantity_id) IS NULL)::BIGINT AS unknown_whole,
-               count(*) FILTER (WHERE q.quantity_id IS NULL) AS unknown_parts,
-               count(*) - count(DISTINCT p.part_quantity_id) AS repeated_parts,
-               count(*) FILTER (WHERE p.part_quantity_id = p.whole_quantity_id) AS whole_as_part
-        FROM quantity_parts p
-        LEFT JOIN quantities w ON w.quantity_id = p.whole_quantity_id
-        LEFT JOIN quantities q ON q.quantity_id = p.part_quantity_id
-        GROUP BY p.whole_quantity_id
-        ORDER BY p.whole_quantity_id
+    "quantity_links": """
+        SELECT coalesce(any_value(w.quantity_id), 'key ' || l.whole_key) AS whole_quantity_id,
+               (any_value(w.quantity_id) IS NULL)::BIGINT AS unknown_whole,
+               count(*) FILTER (WHERE p.quantity_id IS NULL) AS unknown_parts,
+               count(*) - count(DISTINCT l.part_key) AS repeated_parts,
+               count(*) FILTER (WHERE l.part_key = l.whole_key) AS whole_as_part,
+               count(*) FILTER (WHERE l.summed AND NOT l.maximal) AS summed_not_maximal
+        FROM quantity_links l
+        LEFT JOIN quantities w ON w.quantity_key = l.whole_key
+        LEFT JOIN quantities p ON p.quantity_key = l.part_key
+        GROUP BY l.whole_key
+        ORDER BY l.whole_key
     """,
-    "checks": """
-        SELECT c.check_id, c.kind, c.outcome, (q.quantity_id IS NULL)::BIGINT AS unknown_whole
-        FROM checks c LEFT JOIN quantities q ON q.quantity_id = c.whole_quantity_id
-        ORDER BY c.check_id
+    "part_sums": """
+        WITH summed AS (SELECT whole_key, count(*) AS n_summed FROM quantity_links WHERE summed GROUP BY whole_key)
+        SELECT coalesce(w.quantity_id, 'key ' || s.whole_key) AS whole_quantity_id,
+               (w.quantity_id IS NULL)::BIGINT AS unknown_whole,
+               s.n_parts::BIGINT AS n_parts, coalesce(m.n_summed, 0) AS n_summed
+        FROM part_sums s
+        LEFT JOIN quantities w ON w.quantity_key = s.whole_key
+        LEFT JOIN summed m ON m.whole_key = s.whole_key
+        ORDER BY s.whole_key
     """,
-    "check_parts": """
-        SELECT r.quantity_id, (q.quantity_id IS NULL)::BIGINT AS unknown_quantity
-        FROM (SELECT DISTINCT unnest(part_quantity_ids) AS quantity_id FROM checks) r
-        LEFT JOIN quantities q USING (quantity_id)
-        ORDER BY r.quantity_id
+    "series_checks": """
+        WITH claim_refs AS (
+            SELECT r.check_id, count(*) FILTER (WHERE c.claim_id IS NULL) AS unknown_claims
+            FROM (SELECT check_id, unnest(claim_ids) AS claim_id FROM series_checks) r
+            LEFT JOIN claims c USING (claim_id) GROUP BY r.check_id
+        )
+        SELECT s.check_id, s.outcome, (q.quantity_id IS NULL)::BIGINT AS unknown_quantity,
+               coalesce(cr.unknown_claims, 0) AS unknown_claims
+        FROM series_checks s
+        LEFT JOIN quantities q ON q.quantity_key = s.quantity_key
+        LEFT JOIN claim_refs cr USING (check_id)
+        ORDER BY s.check_id
     """,
 }
 """One frame per output suite. The references are resolved here, in SQL, into counts of what is
 missing, so that the expectations are about plain columns and no frame is as long as the claims:
-one row per finding, per quantity, per whole of `quantity_parts`, per check, and per quantity that
-checks name as a part (10^7 claims give about 10^6 quantities and 8 * 10^6 checks)."""
+one row per finding, per quantity, per whole of `quantity_links` and `part_sums`, and per cumulative check
+(10^7 claims give about 10^6 quantities and wholes). The part/whole and sum checks of the `checks` view are
+worked out from these tables when read, so the tables are what is checked."""
 
-OUTPUT_IDS = {"findings": "finding_id", "quantities": "quantity_id", "quantity_parts": "whole_quantity_id",
-              "checks": "check_id", "check_parts": "quantity_id"}  # fmt: skip
+OUTPUT_IDS = {"findings": "finding_id", "quantities": "quantity_id", "quantity_links": "whole_quantity_id",
+              "part_sums": "whole_quantity_id", "series_checks": "check_id"}  # fmt: skip
 
 
 def output_batches(con: duckdb.DuckDBPyConnection) -> list[Batch]:
@@ -326,6 +341,7 @@ def output_batches(con: duckdb.DuckDBPyConnection) -> list[Batch]:
         return [
             e.ExpectColumnValuesToNotBeNull(column="quantity_id", description="Every claim has a quantity."),
             e.ExpectColumnValuesToBeUnique(column="quantity_id"),
+            e.ExpectColumnValuesToBeUnique(column="quantity_key"),
             _none(e, "unknown_quantity", "Every claim's quantity is in `quantities`."),
             e.ExpectColumnValuesToBeInSet(column="status", value_set=list(STATUSES)),
             e.ExpectColumnPairValuesToBeEqual(
@@ -340,32 +356,38 @@ def output_batches(con: duckdb.DuckDBPyConnection) -> list[Batch]:
             ordered("widest_high", "consensus_high"),
         ]
 
-    def parts():
+    def links():
         e = _gxe()
         return [
-            _none(e, "unknown_whole", "Every whole in `quantity_parts` is in `quantities`."),
-            _none(e, "unknown_parts", "Every part in `quantity_parts` is in `quantities`."),
+            _none(e, "unknown_whole", "Every whole in `quantity_links` is in `quantities`."),
+            _none(e, "unknown_parts", "Every part in `quantity_links` is in `quantities`."),
             _none(e, "repeated_parts", "No part is listed twice for the same whole."),
             _none(e, "whole_as_part", "No quantity is listed as a part of itself."),
+            _none(e, "summed_not_maximal", "Every summed part is a maximal part."),
         ]
 
-    def checks():
+    def sums():
+        e = _gxe()
+        return [
+            e.ExpectColumnValuesToBeUnique(column="whole_quantity_id"),
+            _none(e, "unknown_whole", "Every whole in `part_sums` is in `quantities`."),
+            e.ExpectColumnPairValuesToBeEqual(
+                column_A="n_parts", column_B="n_summed",
+                description="Every sum counts the parts `quantity_links` marks as summed.",
+            ),
+        ]
+
+    def series():
         e = _gxe()
         return [
             e.ExpectColumnValuesToBeUnique(column="check_id"),
-            e.ExpectColumnValuesToBeInSet(column="kind", value_set=list(CHECK_KINDS)),
             e.ExpectColumnValuesToBeInSet(column="outcome", value_set=list(OUTCOMES)),
-            _none(e, "unknown_whole", "Every check's whole is in `quantities`."),
+            _none(e, "unknown_quantity", "Every cumulative check's quantity is in `quantities`."),
+            _none(e, "unknown_claims", "Every claim a cumulative check compares is in `claims`."),
         ]
 
-    def check_parts():
-        e = _gxe()
-        return [
-            _none(e, "unknown_quantity", "Every part a check compares is in `quantities`.")
-        ]
-
-    suites = {"findings": findings, "quantities": quantities, "quantity_parts": parts, "checks": checks,
-              "check_parts": check_parts}  # fmt: skip
+    suites = {"findings": findings, "quantities": quantities, "quantity_links": links, "part_sums": sums,
+              "series_checks": series}  # fmt: skip
     return [
         Batch(name, con.execute(OUTPUT_QUERIES[name]).pl(), None, OUTPUT_IDS[name], suite, prefix=f"{name}.")
         for name, suite in suites.items()

@@ -1,47 +1,111 @@
--- Reconciliation, set-based: claim intervals, quantities and their bounds, disjoint claims.
--- Runs inside the run's transaction on the database being built; every statement is re-runnable
--- on the same claims with the same result.
+-- Reconciliation, set-based, part 1: each quantity's bounds from its claims, and disjoint claims.
+-- Each claim's interval and quantity are worked out as it is loaded (claims.sql). The quantities are
+-- written here; relations.sql adds the bounds their parts and wholes imply, working from the temporary
+-- table `q` of their keys. Every statement is re-runnable on the same claims with the same result.
+--
+-- The claims are read once, grouped by quantity. Claims are compared within a group: the claims of one
+-- quantity stated as of the same date, undated claims forming a group of their own (a series of "as of"
+-- figures is checked in relations.sql). The reference group of a quantity, which gives its consensus, is
+-- the undated one, else the latest.
+--
+-- Quantities get an integer `quantity_key` in the order of their ids, and sides, categories, metrics and
+-- periods get integer keys too: the part/whole joins of relations.sql compare numbers, not text.
 
--- 1. Each claim's interval and quantity are worked out as it is loaded (claims.sql).
+CREATE TEMP TABLE node_keys AS
+SELECT dimension, node_id, depth, row_number() OVER (ORDER BY dimension, node_id)::INTEGER AS node_key
+FROM taxonomy;
 
--- Claims are compared within a group: the claims of one quantity stated as of the same date, undated
--- claims forming a group of their own (a series of "as of" figures is checked in relations.sql). The
--- reference group of a quantity, which gives its consensus, is the undated one, else the latest.
-CREATE TEMP TABLE claim_groups AS
-SELECT quantity_id, as_of, count(*) AS n, max(low) AS top_low, min(high) AS bottom_high,
-       coalesce(max(low) > min(high), false) AS disjoint,
-       CASE WHEN max(low) <= coalesce(min(high), max(low)) THEN max(low) END AS consensus_low,
-       CASE WHEN max(low) <= min(high) THEN min(high) END AS consensus_high,
-       row_number() OVER (PARTITION BY quantity_id ORDER BY as_of IS NULL DESC, as_of DESC) = 1 AS reference
-FROM claims
-GROUP BY quantity_id, as_of;
-
-INSERT INTO quantities BY NAME
-SELECT a.*, g.consensus_low, g.consensus_high,
-       CASE WHEN a.n_claims = 1 THEN 'single' WHEN d.any_disjoint THEN 'contradicted' ELSE 'agreed' END AS status,
-       CASE WHEN d.any_disjoint THEN a.widest_low ELSE g.consensus_low END AS chosen_low,
-       CASE WHEN d.any_disjoint THEN a.widest_high ELSE g.consensus_high END AS chosen_high
-FROM (
-    SELECT quantity_id,
-           any_value(metric) AS metric, any_value(side) AS side, any_value(category) AS category,
-           any_value(subject) AS subject, any_value(period_start) AS period_start,
-           any_value(period_end) AS period_end, any_value(unit) AS unit,
-           concat_ws(', ', any_value(metric), any_value(side), any_value(category), any_value(subject),
-                     claimrec_period(any_value(period_start), any_value(period_end))) AS label,
-           count(*) AS n_claims,
-           count(DISTINCT source_id) AS n_sources,
+-- The descriptive columns are read from each quantity's first claim rather than carried through the
+-- grouping, which makes the grouping a third cheaper.
+CREATE TEMP TABLE quantity_stats AS
+WITH grouped AS (
+    SELECT quantity_id, min(rowid) AS first_row,
+           count(*)::INTEGER AS n_claims,
+           count(DISTINCT source_id)::INTEGER AS n_sources,
            min(low) AS widest_low,
-           CASE WHEN count(high) = count(*) THEN max(high) END AS widest_high
+           CASE WHEN count(high) = count(*) THEN max(high) END AS widest_high,
+           max(low) AS highest_low,
+           min(high) AS lowest_high,
+           count(*) FILTER (WHERE as_of IS NULL)::INTEGER AS n_undated,
+           max(low) FILTER (WHERE as_of IS NULL) AS undated_top_low,
+           min(high) FILTER (WHERE as_of IS NULL) AS undated_bottom_high
     FROM claims
     GROUP BY quantity_id
-) a
-JOIN claim_groups g ON g.quantity_id = a.quantity_id AND g.reference
-JOIN (SELECT quantity_id, bool_or(disjoint) AS any_disjoint FROM claim_groups GROUP BY 1) d
-  ON d.quantity_id = a.quantity_id
-ORDER BY a.quantity_id;
+)
+SELECT g.quantity_id, c.metric, c.side, c.category, c.subject, c.period_start, c.period_end, c.unit,
+       g.* EXCLUDE (quantity_id, first_row)
+FROM grouped g
+JOIN (SELECT rowid AS first_row, metric, side, category, subject, period_start, period_end, unit
+      FROM claims WHERE rowid IN (SELECT first_row FROM grouped)) c USING (first_row);
 
--- 3. disjoint_claims: within a group of at most 10 claims, every pair whose intervals do not meet,
---    the lower claim first (at most 45 pairs a group, so the work grows with the number of claims).
+-- The groups of claims stated as of a date (a small share of the claims).
+CREATE TEMP TABLE dated_groups AS
+SELECT quantity_id, as_of, count(*) AS n, max(low) AS top_low, min(high) AS bottom_high
+FROM claims
+WHERE as_of IS NOT NULL
+GROUP BY quantity_id, as_of;
+
+-- Every group: the undated one of each quantity that has undated claims, and the dated ones.
+CREATE TEMP TABLE claim_groups AS
+SELECT quantity_id, NULL::DATE AS as_of, n_undated AS n, undated_top_low AS top_low,
+       undated_bottom_high AS bottom_high, true AS reference
+FROM quantity_stats WHERE n_undated > 0
+UNION ALL
+SELECT g.quantity_id, g.as_of, g.n, g.top_low, g.bottom_high,
+       s.n_undated = 0 AND g.as_of = max(g.as_of) OVER (PARTITION BY g.quantity_id) AS reference
+FROM dated_groups g JOIN quantity_stats s USING (quantity_id);
+
+INSERT INTO quantities BY NAME
+WITH groups AS (
+    SELECT quantity_id,
+           bool_or(coalesce(top_low > bottom_high, false)) AS any_disjoint,
+           any_value(CASE WHEN top_low <= coalesce(bottom_high, top_low) THEN top_low END) FILTER (WHERE reference)
+               AS consensus_low,
+           any_value(CASE WHEN top_low <= bottom_high THEN bottom_high END) FILTER (WHERE reference) AS consensus_high
+    FROM claim_groups
+    GROUP BY quantity_id
+)
+SELECT (row_number() OVER (ORDER BY s.quantity_id))::INTEGER AS quantity_key,
+       s.* EXCLUDE (n_undated, undated_top_low, undated_bottom_high),
+       concat_ws(', ', s.metric, s.side, s.category, s.subject, claimrec_period(s.period_start, s.period_end))
+           AS label,
+       g.consensus_low, g.consensus_high,
+       CASE WHEN s.n_claims = 1 THEN 'single' WHEN g.any_disjoint THEN 'contradicted' ELSE 'agreed' END AS status,
+       CASE WHEN g.any_disjoint THEN s.widest_low ELSE g.consensus_low END AS chosen_low,
+       CASE WHEN g.any_disjoint THEN s.widest_high ELSE g.consensus_high END AS chosen_high
+FROM quantity_stats s
+JOIN groups g USING (quantity_id)
+ORDER BY quantity_key;
+
+-- What relations.sql needs of each quantity, with the integer keys of its metric, side, category and period.
+CREATE TEMP TABLE q AS
+WITH periods AS (
+    SELECT period_start, period_end, row_number() OVER (ORDER BY period_start, period_end)::INTEGER AS period_key
+    FROM (SELECT DISTINCT period_start, period_end FROM quantity_stats)
+)
+SELECT x.quantity_key, x.quantity_id, x.subject, x.period_start, x.period_end, x.label, x.n_claims, x.status,
+       x.widest_low, x.widest_high, x.highest_low, x.lowest_high, x.chosen_low, x.chosen_high,
+       m.node_key AS metric_key, sd.node_key AS side_key, sd.depth AS side_depth,
+       ct.node_key AS category_key, ct.depth AS category_depth, p.period_key,
+       coalesce(u.additive, false) AS additive
+FROM quantities x
+JOIN periods p USING (period_start, period_end)
+LEFT JOIN node_keys m ON m.dimension = 'metric' AND m.node_id = x.metric
+LEFT JOIN node_keys sd ON sd.dimension = 'side' AND sd.node_id = x.side
+LEFT JOIN node_keys ct ON ct.dimension = 'category' AND ct.node_id = x.category
+LEFT JOIN units u ON u.unit = x.unit;
+
+-- disjoint_claims: within a group of at most 10 claims, every pair whose intervals do not meet,
+-- the lower claim first (at most 45 pairs a group, so the work grows with the number of claims).
+CREATE TEMP TABLE disjoint_groups AS
+SELECT * FROM claim_groups WHERE top_low > bottom_high;
+
+CREATE TEMP TABLE disjoint_members AS
+SELECT c.claim_id, c.source_id, c.quantity_id, c.as_of, c.low, c.high, c.qualifier, c.value, c.stated_low,
+       c.stated_high
+FROM claims c
+SEMI JOIN disjoint_groups g ON g.quantity_id = c.quantity_id AND c.as_of IS NOT DISTINCT FROM g.as_of;
+
 INSERT INTO findings BY NAME
 SELECT 'F' || substr(md5('disjoint_claims|' || a.claim_id || '|' || b.claim_id), 1, 12) AS finding_id,
        'disjoint_claims' AS kind,
@@ -62,13 +126,13 @@ SELECT 'F' || substr(md5('disjoint_claims|' || a.claim_id || '|' || b.claim_id),
                 || sb.name || ' (' || claimrec_figure(b.qualifier, b.value, b.stated_low, b.stated_high)
                 || ') disagree on ' || q.label
        END || '; the figures do not overlap, ' || claimrec_number(b.low - a.high) || ' apart.' AS message
-FROM claim_groups g
-JOIN claims a ON a.quantity_id = g.quantity_id AND a.as_of IS NOT DISTINCT FROM g.as_of
-JOIN claims b ON b.quantity_id = g.quantity_id AND b.as_of IS NOT DISTINCT FROM g.as_of AND a.high < b.low
+FROM disjoint_groups g
+JOIN disjoint_members a ON a.quantity_id = g.quantity_id AND a.as_of IS NOT DISTINCT FROM g.as_of
+JOIN disjoint_members b ON b.quantity_id = g.quantity_id AND b.as_of IS NOT DISTINCT FROM g.as_of AND a.high < b.low
 JOIN sources sa ON sa.source_id = a.source_id
 JOIN sources sb ON sb.source_id = b.source_id
-JOIN quantities q ON q.quantity_id = a.quantity_id
-WHERE g.disjoint AND g.n <= 10
+JOIN q ON q.quantity_id = a.quantity_id
+WHERE g.n <= 10
 ORDER BY finding_id;
 
 --    In a larger group, one finding names every claim that misses another: those below the highest
@@ -91,12 +155,16 @@ SELECT 'F' || substr(md5('disjoint_claims|' || g.quantity_id || '|' || coalesce(
            || ' miss at least one other: the highest low, ' || claimrec_number(g.top_low) || ', is '
            || claimrec_number(g.top_low - g.bottom_high) || ' above the lowest high, '
            || claimrec_number(g.bottom_high) || '.' AS message
-FROM claim_groups g
-JOIN claims c ON c.quantity_id = g.quantity_id AND c.as_of IS NOT DISTINCT FROM g.as_of
+FROM disjoint_groups g
+JOIN disjoint_members c ON c.quantity_id = g.quantity_id AND c.as_of IS NOT DISTINCT FROM g.as_of
              AND (c.high < g.top_low OR c.low > g.bottom_high)
-JOIN quantities q ON q.quantity_id = g.quantity_id
-WHERE g.disjoint AND g.n > 10
+JOIN q ON q.quantity_id = g.quantity_id
+WHERE g.n > 10
 GROUP BY g.quantity_id, g.as_of, g.n, g.top_low, g.bottom_high, q.label
 ORDER BY finding_id;
 
+DROP TABLE quantity_stats;
+DROP TABLE dated_groups;
 DROP TABLE claim_groups;
+DROP TABLE disjoint_groups;
+DROP TABLE disjoint_members;

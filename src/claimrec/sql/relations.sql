@@ -1,5 +1,5 @@
--- Part/whole reconciliation, set-based, after reconcile.sql: which quantity is part of which,
--- the checks of every such relation and of sums of parts, the findings, the implied bounds.
+-- Reconciliation, set-based, part 2 (after reconcile.sql, on its temporary table `q`): which quantity is
+-- part of which, the sums of parts, what they imply for each quantity, and the findings.
 --
 -- Choosing what to add up (documented in the README, "Parts and wholes"):
 --   * a part counts with its chosen bounds: the consensus when its claims agree, the widest when not;
@@ -11,190 +11,136 @@
 --     category) or are exactly the children of its side or of its category (same period).
 -- A contradiction is definite when it holds with the widest bounds (whichever claims are believed),
 -- possible when it holds only with the chosen ones.
+--
+-- What is stored grows with the number of pairs only as integer keys and flags (quantity_links); the checks
+-- of every pair and sum are worded by the `checks` view (views.sql) when they are read, and only the
+-- contradictions are worded here, as findings.
 
 -- 1. Containment: same metric in an additive unit; side, category and period equal to or inside the
 --    whole's; the same subject, or a whole without subject.
 --    Candidate wholes come from the part's ancestors in each hierarchy and the distinct periods that
---    enclose its period, then are looked up by key: the work grows with the number of quantities, not
---    with their square.
+--    enclose its period, then are looked up by integer keys: the work grows with the number of
+--    quantities, not with their square.
 CREATE TEMP TABLE period_paths AS
-WITH periods AS (SELECT DISTINCT period_start, period_end FROM quantities)
-SELECT i.period_start AS part_start, i.period_end AS part_end, o.period_start AS whole_start, o.period_end AS whole_end
+WITH periods AS (SELECT DISTINCT period_key, period_start, period_end FROM q)
+SELECT i.period_key AS part_period, o.period_key AS whole_period
 FROM periods i JOIN periods o ON o.period_start <= i.period_start AND i.period_end <= o.period_end;
 
-INSERT INTO quantity_parts
-SELECT w.quantity_id, p.quantity_id,
-       list_filter([CASE WHEN p.side <> w.side THEN 'side' END,
-                    CASE WHEN p.category <> w.category THEN 'category' END,
-                    CASE WHEN p.subject IS DISTINCT FROM w.subject THEN 'subject' END,
-                    CASE WHEN p.period_start <> w.period_start OR p.period_end <> w.period_end THEN 'period' END],
-                   x -> x IS NOT NULL),
-       false, false
-FROM quantities p
-JOIN units u ON u.unit = p.unit AND u.additive
-JOIN taxonomy_paths sp ON sp.dimension = 'side' AND sp.descendant_id = p.side
-JOIN taxonomy_paths cp ON cp.dimension = 'category' AND cp.descendant_id = p.category
-JOIN period_paths pp ON pp.part_start = p.period_start AND pp.part_end = p.period_end
-JOIN quantities w ON w.metric = p.metric AND w.side = sp.ancestor_id AND w.category = cp.ancestor_id
-                 AND w.period_start = pp.whole_start AND w.period_end = pp.whole_end
-WHERE w.quantity_id <> p.quantity_id
-  AND (w.subject IS NULL OR w.subject = p.subject)
-ORDER BY 1, 2;
-DROP TABLE period_paths;
+CREATE TEMP TABLE node_paths AS
+SELECT a.node_key AS ancestor_key, d.node_key AS descendant_key
+FROM taxonomy_paths t
+JOIN node_keys a ON a.dimension = t.dimension AND a.node_id = t.ancestor_id
+JOIN node_keys d ON d.dimension = t.dimension AND d.node_id = t.descendant_id;
 
--- 2. Maximal parts: no other part of the same whole contains them.
-UPDATE quantity_parts SET maximal = true
-WHERE NOT EXISTS (
-    SELECT 1
-    FROM quantity_parts outer_part
-    JOIN quantity_parts inner_part ON inner_part.whole_quantity_id = outer_part.part_quantity_id
-    WHERE outer_part.whole_quantity_id = quantity_parts.whole_quantity_id
-      AND inner_part.part_quantity_id = quantity_parts.part_quantity_id
-);
+CREATE TEMP TABLE links AS
+SELECT w.quantity_key AS whole_key, p.quantity_key AS part_key
+FROM q p
+JOIN node_paths sp ON sp.descendant_key = p.side_key
+JOIN node_paths cp ON cp.descendant_key = p.category_key
+JOIN period_paths pp ON pp.part_period = p.period_key
+JOIN q w ON w.metric_key = p.metric_key AND w.side_key = sp.ancestor_key AND w.category_key = cp.ancestor_key
+        AND w.period_key = pp.whole_period
+WHERE p.additive AND w.quantity_key <> p.quantity_key
+  AND (w.subject IS NULL OR w.subject = p.subject);
+
+-- 2. Maximal parts: no other part of the same whole contains them. Containment is transitive, so the
+--    parts that are not maximal are exactly the parts of the whole's parts.
+CREATE TEMP TABLE inner_links AS
+SELECT DISTINCT o.whole_key, i.part_key
+FROM links o JOIN links i ON i.whole_key = o.part_key;
 
 -- 3. Summed parts: maximal parts that do not overlap a better-ranked maximal part of the same whole.
 --    Two quantities overlap when their periods meet and their sides and categories are nested.
 CREATE TEMP TABLE ranked_parts AS
-SELECT qp.whole_quantity_id, q.*,
-       row_number() OVER (PARTITION BY qp.whole_quantity_id
-                          ORDER BY date_diff('day', q.period_start, q.period_end) DESC, s.depth, c.depth,
-                                   q.chosen_low DESC, q.quantity_id) AS rank
-FROM quantity_parts qp
-JOIN quantities q ON q.quantity_id = qp.part_quantity_id
-JOIN taxonomy s ON s.dimension = 'side' AND s.node_id = q.side
-JOIN taxonomy c ON c.dimension = 'category' AND c.node_id = q.category
-WHERE qp.maximal;
+SELECT l.whole_key, l.part_key, p.side_key, p.category_key, p.period_start, p.period_end,
+       row_number() OVER (PARTITION BY l.whole_key
+                          ORDER BY date_diff('day', p.period_start, p.period_end) DESC, p.side_depth,
+                                   p.category_depth, p.chosen_low DESC, p.quantity_key) AS rank
+FROM links l
+JOIN q p ON p.quantity_key = l.part_key
+WHERE NOT EXISTS (SELECT 1 FROM inner_links x WHERE x.whole_key = l.whole_key AND x.part_key = l.part_key);
 
 CREATE TEMP TABLE nested AS
-SELECT dimension, ancestor_id AS a, descendant_id AS b FROM taxonomy_paths
+SELECT ancestor_key AS a, descendant_key AS b FROM node_paths
 UNION
-SELECT dimension, descendant_id, ancestor_id FROM taxonomy_paths;
+SELECT descendant_key, ancestor_key FROM node_paths;
 
-UPDATE quantity_parts SET summed = true
+CREATE TEMP TABLE overlapped AS
+SELECT DISTINCT r.whole_key, r.part_key
 FROM ranked_parts r
-WHERE r.whole_quantity_id = quantity_parts.whole_quantity_id AND r.quantity_id = quantity_parts.part_quantity_id
-  AND NOT EXISTS (
-      SELECT 1 FROM ranked_parts better
-      JOIN nested ns ON ns.dimension = 'side' AND ns.a = better.side
-      JOIN nested nc ON nc.dimension = 'category' AND nc.a = better.category
-      WHERE better.whole_quantity_id = r.whole_quantity_id AND better.rank < r.rank
-        AND ns.b = r.side AND nc.b = r.category
-        AND better.period_start <= r.period_end AND r.period_start <= better.period_end
-  );
+JOIN ranked_parts better ON better.whole_key = r.whole_key AND better.rank < r.rank
+                        AND better.period_start <= r.period_end AND r.period_start <= better.period_end
+JOIN nested ns ON ns.a = better.side_key AND ns.b = r.side_key
+JOIN nested nc ON nc.a = better.category_key AND nc.b = r.category_key;
+
+INSERT INTO quantity_links
+SELECT l.whole_key, l.part_key, r.part_key IS NOT NULL AS maximal,
+       r.part_key IS NOT NULL AND o.part_key IS NULL AS summed
+FROM links l
+LEFT JOIN ranked_parts r ON r.whole_key = l.whole_key AND r.part_key = l.part_key
+LEFT JOIN overlapped o ON o.whole_key = l.whole_key AND o.part_key = l.part_key
+ORDER BY l.whole_key, l.part_key;
 
 -- 4. Per whole: the sums of its summed parts, and whether they cover it completely.
-CREATE TEMP TABLE part_sums AS
+INSERT INTO part_sums
 WITH children AS (
-    SELECT dimension, parent_id, list_sort(list(node_id)) AS ids FROM taxonomy
-    WHERE parent_id IS NOT NULL GROUP BY ALL
+    SELECT parent.node_key, list_sort(list(child.node_key)) AS keys
+    FROM taxonomy t
+    JOIN node_keys parent ON parent.dimension = t.dimension AND parent.node_id = t.parent_id
+    JOIN node_keys child ON child.dimension = t.dimension AND child.node_id = t.node_id
+    GROUP BY parent.node_key
 )
-SELECT w.quantity_id AS whole_quantity_id,
+SELECT w.quantity_key AS whole_key,
        count(*) AS n_parts,
-       list(p.quantity_id ORDER BY p.period_start, p.quantity_id) AS part_ids,
        sum(p.chosen_low) AS sum_chosen_low,
        sum(p.widest_low) AS sum_widest_low,
        CASE WHEN count(p.chosen_high) = count(*) THEN sum(p.chosen_high) END AS sum_chosen_high,
        CASE WHEN count(p.widest_high) = count(*) THEN sum(p.widest_high) END AS sum_widest_high,
-       string_agg(concat_ws(', ',
-                      CASE WHEN p.side <> w.side THEN p.side END,
-                      CASE WHEN p.category <> w.category THEN p.category END,
-                      CASE WHEN p.subject IS DISTINCT FROM w.subject THEN p.subject END,
-                      CASE WHEN p.period_start <> w.period_start OR p.period_end <> w.period_end
-                           THEN claimrec_period(p.period_start, p.period_end) END)
-                  || ': ' || claimrec_interval(p.chosen_low, p.chosen_high)
-                  || CASE WHEN p.status = 'contradicted' THEN ' (widest: its claims disagree)' ELSE '' END, '; '
-                  ORDER BY p.period_start, p.quantity_id) AS parts_text,
        bool_and(p.subject IS NOT DISTINCT FROM w.subject) AND (
-       (bool_and(p.side = w.side AND p.category = w.category)
+       (bool_and(p.side_key = w.side_key AND p.category_key = w.category_key)
             AND sum(date_diff('day', p.period_start, p.period_end) + 1)
                 = date_diff('day', w.period_start, w.period_end) + 1
             AND min(p.period_start) = w.period_start AND max(p.period_end) = w.period_end)
-       OR (bool_and(p.category = w.category AND p.period_start = w.period_start AND p.period_end = w.period_end)
-            AND list_sort(list(p.side)) = any_value(cs.ids))
-       OR (bool_and(p.side = w.side AND p.period_start = w.period_start AND p.period_end = w.period_end)
-            AND list_sort(list(p.category)) = any_value(cc.ids))) AS covers
-FROM quantity_parts qp
-JOIN quantities w ON w.quantity_id = qp.whole_quantity_id
-JOIN quantities p ON p.quantity_id = qp.part_quantity_id
-LEFT JOIN children cs ON cs.dimension = 'side' AND cs.parent_id = w.side
-LEFT JOIN children cc ON cc.dimension = 'category' AND cc.parent_id = w.category
-WHERE qp.summed
-GROUP BY w.quantity_id, w.side, w.category, w.subject, w.period_start, w.period_end;
+       OR (bool_and(p.category_key = w.category_key AND p.period_key = w.period_key)
+            AND list_sort(list(p.side_key)) = any_value(cs.keys))
+       OR (bool_and(p.side_key = w.side_key AND p.period_key = w.period_key)
+            AND list_sort(list(p.category_key)) = any_value(cc.keys))) AS covers
+FROM quantity_links l
+JOIN q w ON w.quantity_key = l.whole_key
+JOIN q p ON p.quantity_key = l.part_key
+LEFT JOIN children cs ON cs.node_key = w.side_key
+LEFT JOIN children cc ON cc.node_key = w.category_key
+WHERE l.summed
+GROUP BY w.quantity_key, w.side_key, w.category_key, w.subject, w.period_key, w.period_start, w.period_end
+ORDER BY whole_key;
 
--- Claimed bounds per quantity, for the claim-level part/whole comparison.
-CREATE TEMP TABLE claimed AS
-SELECT quantity_id, max(low) AS max_low, min(high) AS min_high FROM claims GROUP BY quantity_id;
-
--- 5. Checks.
-INSERT INTO checks
-SELECT 'C' || substr(md5('part_whole|' || qp.whole_quantity_id || '|' || qp.part_quantity_id), 1, 12),
-       'part_whole', qp.whole_quantity_id, [qp.part_quantity_id],
-       pc.max_low, wc.min_high, pc.max_low - wc.min_high,
-       CASE WHEN pc.max_low > wc.min_high THEN 'contradiction' ELSE 'consistent' END,
-       CASE WHEN pc.max_low <= wc.min_high OR wc.min_high IS NULL THEN NULL
-            WHEN p.widest_low > w.widest_high THEN 'definite' ELSE 'possible' END,
-       p.label || ' (' || claimrec_interval(p.widest_low, p.widest_high) || ') is part of ' || w.label || ' ('
-           || claimrec_interval(w.widest_low, w.widest_high) || ')'
-           || CASE WHEN pc.max_low > wc.min_high THEN ': a claim on the part is above a claim on the whole, by '
-                        || claimrec_number(pc.max_low - wc.min_high) || '.'
-                   ELSE ': no claim on the part is above a claim on the whole.' END
-FROM quantity_parts qp
-JOIN quantities p ON p.quantity_id = qp.part_quantity_id
-JOIN quantities w ON w.quantity_id = qp.whole_quantity_id
-JOIN claimed pc ON pc.quantity_id = p.quantity_id
-JOIN claimed wc ON wc.quantity_id = w.quantity_id
-ORDER BY 1;
-
-INSERT INTO checks
-SELECT 'C' || substr(md5('parts_sum|' || s.whole_quantity_id), 1, 12),
-       'parts_sum', s.whole_quantity_id, s.part_ids,
-       s.sum_chosen_low, w.chosen_high, s.sum_chosen_low - w.chosen_high,
-       CASE WHEN s.sum_chosen_low > w.chosen_high THEN 'contradiction' ELSE 'consistent' END,
-       CASE WHEN s.sum_chosen_low <= w.chosen_high OR w.chosen_high IS NULL THEN NULL
-            WHEN s.sum_widest_low > w.widest_high THEN 'definite' ELSE 'possible' END,
-       'The parts of ' || w.label
-           || CASE WHEN w.status = 'contradicted' THEN ' (counted with its widest bounds: its claims disagree)'
-                   ELSE '' END
-           || ' (' || s.parts_text || ') add up to at least '
-           || claimrec_number(s.sum_chosen_low)
-           || CASE WHEN w.chosen_high IS NULL THEN ', and the whole has no upper bound.'
-                   WHEN s.sum_chosen_low > w.chosen_high THEN ', more than the ' || claimrec_number(w.chosen_high)
-                        || ' the whole allows, by ' || claimrec_number(s.sum_chosen_low - w.chosen_high) || '.'
-                   WHEN s.sum_chosen_low = w.chosen_high THEN ', exactly the ' || claimrec_number(w.chosen_high)
-                        || ' the whole allows.'
-                   ELSE ', within the ' || claimrec_number(w.chosen_high) || ' the whole allows (margin '
-                        || claimrec_number(w.chosen_high - s.sum_chosen_low) || ').' END
-FROM part_sums s JOIN quantities w ON w.quantity_id = s.whole_quantity_id
-WHERE s.n_parts >= 2
-ORDER BY 1;
-
-INSERT INTO checks
-SELECT 'C' || substr(md5('cover_sum|' || s.whole_quantity_id), 1, 12),
-       'cover_sum', s.whole_quantity_id, s.part_ids,
-       w.chosen_low, s.sum_chosen_high, w.chosen_low - s.sum_chosen_high,
-       CASE WHEN w.chosen_low > s.sum_chosen_high THEN 'contradiction' ELSE 'consistent' END,
-       CASE WHEN w.chosen_low <= s.sum_chosen_high OR s.sum_chosen_high IS NULL THEN NULL
-            WHEN w.widest_low > s.sum_widest_high THEN 'definite' ELSE 'possible' END,
-       'The parts of ' || w.label
-           || CASE WHEN w.status = 'contradicted' THEN ' (counted with its widest bounds: its claims disagree)'
-                   ELSE '' END
-           || ' cover it completely (' || s.parts_text || ') and add up to '
-           || CASE WHEN s.sum_chosen_high IS NULL THEN 'no upper bound, so they allow any whole.'
-                   ELSE 'at most ' || claimrec_number(s.sum_chosen_high)
-                        || CASE WHEN w.chosen_low > s.sum_chosen_high THEN ', less than the '
-                                     || claimrec_number(w.chosen_low) || ' stated for the whole, by '
-                                     || claimrec_number(w.chosen_low - s.sum_chosen_high) || '.'
-                                WHEN w.chosen_low = s.sum_chosen_high THEN ', exactly the '
-                                     || claimrec_number(w.chosen_low) || ' stated for the whole.'
-                                ELSE ', enough for the ' || claimrec_number(w.chosen_low)
-                                     || ' stated for the whole (margin '
-                                     || claimrec_number(s.sum_chosen_high - w.chosen_low) || ').' END END
-FROM part_sums s JOIN quantities w ON w.quantity_id = s.whole_quantity_id
-WHERE s.covers
-ORDER BY 1;
+-- 5. The bounds that parts and wholes imply, on the quantities that have any.
+UPDATE quantities SET implied_low = b.implied_low, implied_high = b.implied_high
+FROM (
+    SELECT coalesce(s.whole_key, pl.whole_key, wh.part_key) AS quantity_key,
+           greatest(s.sum_chosen_low, pl.max_part_low) AS implied_low,
+           least(CASE WHEN s.covers THEN s.sum_chosen_high END, wh.min_whole_high) AS implied_high
+    FROM part_sums s
+    FULL JOIN (SELECT l.whole_key, max(p.chosen_low) AS max_part_low
+               FROM quantity_links l JOIN q p ON p.quantity_key = l.part_key
+               GROUP BY 1) pl ON pl.whole_key = s.whole_key
+    FULL JOIN (SELECT l.part_key, min(w.chosen_high) AS min_whole_high
+               FROM quantity_links l JOIN q w ON w.quantity_key = l.whole_key
+               GROUP BY 1) wh ON wh.part_key = coalesce(s.whole_key, pl.whole_key)
+) b
+WHERE quantities.quantity_key = b.quantity_key;
 
 -- 6. Findings. part_exceeds_whole: one per pair of claims (whole claim first) that clash, looked for only
---    in the part/whole pairs whose check failed.
+--    in the part/whole pairs where a claim on the part is above a claim on the whole.
+CREATE TEMP TABLE clashing_pairs AS
+SELECT w.quantity_id AS whole_quantity_id, p.quantity_id AS part_quantity_id, p.highest_low AS max_low,
+       w.lowest_high AS min_high, p.widest_low > w.widest_high AS definite, p.label AS part_label,
+       w.label AS whole_label, p.n_claims * w.n_claims > 100 AS big
+FROM quantity_links l
+JOIN q p ON p.quantity_key = l.part_key
+JOIN q w ON w.quantity_key = l.whole_key
+WHERE p.highest_low > w.lowest_high;
+
 INSERT INTO findings BY NAME
 SELECT 'F' || substr(md5('part_exceeds_whole|' || wc.claim_id || '|' || pc.claim_id), 1, 12) AS finding_id,
        'part_exceeds_whole' AS kind,
@@ -202,46 +148,36 @@ SELECT 'F' || substr(md5('part_exceeds_whole|' || wc.claim_id || '|' || pc.claim
        [wc.claim_id, pc.claim_id] AS claim_ids,
        [wc.source_id, pc.source_id] AS source_ids,
        wc.source_id = pc.source_id AS same_source,
-       CASE WHEN p.widest_low > w.widest_high THEN 'definite' ELSE 'possible' END AS certainty,
+       CASE WHEN x.definite THEN 'definite' ELSE 'possible' END AS certainty,
        [x.part_quantity_id] AS part_quantity_ids,
        pc.low AS low_bound,
        wc.high AS high_bound,
        pc.low - wc.high AS margin,
        sp.name || ' gives ' || claimrec_figure(pc.qualifier, pc.value, pc.stated_low, pc.stated_high) || ' for '
-           || p.label || ', which exceeds '
+           || x.part_label || ', which exceeds '
            || CASE WHEN wc.source_id = pc.source_id THEN 'its own '
                    ELSE sw.name || '''s ' END
            || claimrec_figure(wc.qualifier, wc.value, wc.stated_low, wc.stated_high) || ' for the whole, '
-           || w.label || ', by ' || claimrec_number(pc.low - wc.high) || '.' AS message
-FROM (SELECT whole_quantity_id, part_quantity_ids[1] AS part_quantity_id, high_bound
-      FROM checks WHERE kind = 'part_whole' AND outcome = 'contradiction') x
-JOIN quantities p ON p.quantity_id = x.part_quantity_id
-JOIN quantities w ON w.quantity_id = x.whole_quantity_id
-JOIN claims pc ON pc.quantity_id = x.part_quantity_id AND pc.low > x.high_bound
+           || x.whole_label || ', by ' || claimrec_number(pc.low - wc.high) || '.' AS message
+FROM clashing_pairs x
+JOIN claims pc ON pc.quantity_id = x.part_quantity_id AND pc.low > x.min_high
 JOIN claims wc ON wc.quantity_id = x.whole_quantity_id AND pc.low > wc.high
 JOIN sources sp ON sp.source_id = pc.source_id
 JOIN sources sw ON sw.source_id = wc.source_id
-WHERE p.n_claims * w.n_claims <= 100
+WHERE NOT x.big
 ORDER BY finding_id;
 
 --    When part and whole have more claims than that, one finding per pair of quantities names the part's
 --    claims above the whole's lowest high and the whole's claims below the part's highest low.
 INSERT INTO findings BY NAME
-WITH big AS (
-    SELECT qp.whole_quantity_id, qp.part_quantity_id, pc.max_low, wc.min_high,
-           p.widest_low > w.widest_high AS definite, p.label AS part_label, w.label AS whole_label
-    FROM quantity_parts qp
-    JOIN quantities p ON p.quantity_id = qp.part_quantity_id
-    JOIN quantities w ON w.quantity_id = qp.whole_quantity_id
-    JOIN claimed pc ON pc.quantity_id = qp.part_quantity_id
-    JOIN claimed wc ON wc.quantity_id = qp.whole_quantity_id
-    WHERE p.n_claims * w.n_claims > 100 AND pc.max_low > wc.min_high
-), involved AS (
-    SELECT big.*, false AS is_part, c.claim_id, c.source_id, c.low
-    FROM big JOIN claims c ON c.quantity_id = big.whole_quantity_id AND c.high < big.max_low
+WITH involved AS (
+    SELECT x.*, false AS is_part, c.claim_id, c.source_id, c.low
+    FROM clashing_pairs x JOIN claims c ON c.quantity_id = x.whole_quantity_id AND c.high < x.max_low
+    WHERE x.big
     UNION ALL
-    SELECT big.*, true AS is_part, c.claim_id, c.source_id, c.low
-    FROM big JOIN claims c ON c.quantity_id = big.part_quantity_id AND c.low > big.min_high
+    SELECT x.*, true AS is_part, c.claim_id, c.source_id, c.low
+    FROM clashing_pairs x JOIN claims c ON c.quantity_id = x.part_quantity_id AND c.low > x.min_high
+    WHERE x.big
 )
 SELECT 'F' || substr(md5('part_exceeds_whole|' || whole_quantity_id || '|' || part_quantity_id), 1, 12)
            AS finding_id,
@@ -264,8 +200,16 @@ FROM involved
 GROUP BY whole_quantity_id, part_quantity_id, max_low, min_high, definite, part_label, whole_label
 ORDER BY finding_id;
 
--- parts_exceed_whole and whole_exceeds_parts: one per failed sum check, naming every claim involved.
+-- parts_exceed_whole and whole_exceeds_parts: one per failed sum check, naming every claim involved (the
+-- whole's claims first, then each summed part's). Only the failed checks are worded.
 INSERT INTO findings BY NAME
+WITH failed AS (
+    SELECT * FROM checks WHERE kind IN ('parts_sum', 'cover_sum') AND outcome = 'contradiction'
+), members AS (
+    SELECT *, whole_quantity_id AS member FROM failed
+    UNION ALL
+    SELECT *, unnest(part_quantity_ids) AS member FROM failed
+)
 SELECT 'F' || substr(md5(c.kind || '|' || c.whole_quantity_id), 1, 12) AS finding_id,
        CASE c.kind WHEN 'parts_sum' THEN 'parts_exceed_whole' ELSE 'whole_exceeds_parts' END AS kind,
        c.whole_quantity_id AS quantity_id,
@@ -278,34 +222,28 @@ SELECT 'F' || substr(md5(c.kind || '|' || c.whole_quantity_id), 1, 12) AS findin
        any_value(c.high_bound) AS high_bound,
        any_value(c.margin) AS margin,
        any_value(c.message) AS message
-FROM (
-    SELECT *, whole_quantity_id AS member FROM checks
-    UNION ALL
-    SELECT *, unnest(part_quantity_ids) AS member FROM checks
-) c
+FROM members c
 JOIN claims cl ON cl.quantity_id = c.member
-WHERE c.kind IN ('parts_sum', 'cover_sum') AND c.outcome = 'contradiction'
 GROUP BY c.kind, c.whole_quantity_id
 ORDER BY finding_id;
 
--- Cumulative series: one source's claims on one quantity stated as of successive dates. Each claim is
--- compared with the one before it; a fall (its high below the earlier low) with no `revision` is a finding.
+-- 7. Cumulative series: one source's claims on one quantity stated as of successive dates. Each claim is
+--    compared with the one before it; a fall (its high below the earlier low) with no `revision` is a finding.
 CREATE TEMP TABLE series AS
-SELECT c.*, lag(c.claim_id) OVER w AS prev_id, lag(c.low) OVER w AS prev_low, lag(c.as_of) OVER w AS prev_as_of,
-       lag(claimrec_figure(c.qualifier, c.value, c.stated_low, c.stated_high)) OVER w AS prev_figure
-FROM claims c
-WHERE c.as_of IS NOT NULL
-WINDOW w AS (PARTITION BY c.source_id, c.quantity_id ORDER BY c.as_of, c.claim_id);
+SELECT *, lag(claim_id) OVER w AS prev_id, lag(low) OVER w AS prev_low, lag(as_of) OVER w AS prev_as_of,
+       lag(figure) OVER w AS prev_figure
+FROM (SELECT quantity_id, source_id, claim_id, as_of, low, high, revision,
+             claimrec_figure(qualifier, value, stated_low, stated_high) AS figure
+      FROM claims WHERE as_of IS NOT NULL)
+WINDOW w AS (PARTITION BY source_id, quantity_id ORDER BY as_of, claim_id);
 
-INSERT INTO checks
-SELECT 'C' || substr(md5('cumulative|' || s.prev_id || '|' || s.claim_id), 1, 12),
-       'cumulative', s.quantity_id, [],
-       s.prev_low, s.high, s.prev_low - s.high,
+INSERT INTO series_checks
+SELECT 'C' || substr(md5('cumulative|' || s.prev_id || '|' || s.claim_id), 1, 12) AS check_id,
+       q.quantity_key, [s.prev_id, s.claim_id], s.prev_low, s.high,
        CASE WHEN s.prev_low > s.high AND s.revision IS NULL THEN 'contradiction' ELSE 'consistent' END,
        CASE WHEN s.prev_low > s.high AND s.revision IS NULL THEN 'definite' END,
-       src.name || ' gave ' || s.prev_figure || ' as of ' || s.prev_as_of || ' and '
-           || claimrec_figure(s.qualifier, s.value, s.stated_low, s.stated_high) || ' as of ' || s.as_of
-           || ' for ' || q.label
+       src.name || ' gave ' || s.prev_figure || ' as of ' || s.prev_as_of || ' and ' || s.figure || ' as of '
+           || s.as_of || ' for ' || q.label
            || CASE WHEN s.prev_low > s.high AND s.revision IS NULL
                    THEN ': the cumulative figure fell by ' || claimrec_number(s.prev_low - s.high)
                         || ' with no explanation (a claim''s revision field records one).'
@@ -314,9 +252,9 @@ SELECT 'C' || substr(md5('cumulative|' || s.prev_id || '|' || s.claim_id), 1, 12
                    ELSE ': it did not fall.' END
 FROM series s
 JOIN sources src USING (source_id)
-JOIN quantities q USING (quantity_id)
+JOIN q USING (quantity_id)
 WHERE s.prev_id IS NOT NULL
-ORDER BY 1;
+ORDER BY check_id;
 
 INSERT INTO findings BY NAME
 SELECT 'F' || substr(md5('cumulative_decrease|' || s.prev_id || '|' || s.claim_id), 1, 12) AS finding_id,
@@ -325,29 +263,18 @@ SELECT 'F' || substr(md5('cumulative_decrease|' || s.prev_id || '|' || s.claim_i
        NULL AS part_quantity_ids, s.prev_low AS low_bound, s.high AS high_bound, s.prev_low - s.high AS margin,
        c.message
 FROM series s
-JOIN checks c ON c.check_id = 'C' || substr(md5('cumulative|' || s.prev_id || '|' || s.claim_id), 1, 12)
-WHERE c.outcome = 'contradiction'
+JOIN series_checks c ON c.check_id = 'C' || substr(md5('cumulative|' || s.prev_id || '|' || s.claim_id), 1, 12)
+WHERE s.prev_low > s.high AND s.revision IS NULL
 ORDER BY finding_id;
 
--- 7. Implied bounds.
-UPDATE quantities SET implied_low = b.implied_low, implied_high = b.implied_high
-FROM (
-    SELECT q.quantity_id,
-           greatest(s.sum_chosen_low, pl.max_part_low) AS implied_low,
-           least(CASE WHEN s.covers THEN s.sum_chosen_high END, wh.min_whole_high) AS implied_high
-    FROM quantities q
-    LEFT JOIN part_sums s ON s.whole_quantity_id = q.quantity_id
-    LEFT JOIN (SELECT qp.whole_quantity_id, max(p.chosen_low) AS max_part_low
-               FROM quantity_parts qp JOIN quantities p ON p.quantity_id = qp.part_quantity_id
-               GROUP BY 1) pl ON pl.whole_quantity_id = q.quantity_id
-    LEFT JOIN (SELECT qp.part_quantity_id, min(w.chosen_high) AS min_whole_high
-               FROM quantity_parts qp JOIN quantities w ON w.quantity_id = qp.whole_quantity_id
-               GROUP BY 1) wh ON wh.part_quantity_id = q.quantity_id
-) b
-WHERE quantities.quantity_id = b.quantity_id;
-
+DROP TABLE period_paths;
+DROP TABLE node_paths;
+DROP TABLE links;
+DROP TABLE inner_links;
 DROP TABLE ranked_parts;
 DROP TABLE nested;
-DROP TABLE part_sums;
-DROP TABLE claimed;
+DROP TABLE overlapped;
+DROP TABLE clashing_pairs;
 DROP TABLE series;
+DROP TABLE q;
+DROP TABLE node_keys;

@@ -3,8 +3,8 @@
 --   SELECT table_name, column_name, comment FROM duckdb_columns();
 -- The reference and claim tables are rebuilt from claims/ on every run; runs and validations
 -- accumulate and are carried over from the previous database file.
--- Tables that grow with the number of claims (claims, quantities, quantity_parts, checks, findings,
--- claim_versions) declare no PRIMARY KEY: keeping an index up to date would double the time to load
+-- Tables that grow with the number of claims (claims, quantities, quantity_links, part_sums, series_checks,
+-- findings, claim_versions) declare no PRIMARY KEY: keeping an index up to date would double the time to load
 -- them. Their keys are unique by construction; the loader refuses duplicate claim ids and the output
 -- expectations check the other keys on every run.
 
@@ -160,6 +160,7 @@ COMMENT ON COLUMN claims.quantity_id IS 'The quantity the claim is about (quanti
 
 CREATE TABLE quantities (
     quantity_id    VARCHAR NOT NULL,
+    quantity_key   INTEGER NOT NULL,
     metric         VARCHAR NOT NULL,
     side           VARCHAR NOT NULL,
     category       VARCHAR NOT NULL,
@@ -172,6 +173,8 @@ CREATE TABLE quantities (
     n_sources      INTEGER NOT NULL,
     widest_low     DOUBLE,
     widest_high    DOUBLE,
+    highest_low    DOUBLE,
+    lowest_high    DOUBLE,
     consensus_low  DOUBLE,
     consensus_high DOUBLE,
     status         VARCHAR NOT NULL,
@@ -182,6 +185,7 @@ CREATE TABLE quantities (
 );
 COMMENT ON TABLE quantities IS 'One row per distinct quantity (metric, side, category, subject, period) with the bounds its claims give';
 COMMENT ON COLUMN quantities.quantity_id IS 'Readable id: metric/side/category[/subject]/period';
+COMMENT ON COLUMN quantities.quantity_key IS 'Integer key of the quantity, numbered in the order of quantity_id; quantity_links and part_sums refer to quantities by it';
 COMMENT ON COLUMN quantities.metric IS 'What is counted or measured';
 COMMENT ON COLUMN quantities.side IS 'Whose people or things are counted';
 COMMENT ON COLUMN quantities.category IS 'Which kind of people';
@@ -194,6 +198,8 @@ COMMENT ON COLUMN quantities.n_claims IS 'Number of claims about the quantity';
 COMMENT ON COLUMN quantities.n_sources IS 'Number of distinct sources among those claims';
 COMMENT ON COLUMN quantities.widest_low IS 'Lowest low of any claim: no claim allows less';
 COMMENT ON COLUMN quantities.widest_high IS 'Highest high of any claim; NULL when some claim has no upper bound';
+COMMENT ON COLUMN quantities.highest_low IS 'Highest low of any claim (of any date): what the part/whole checks compare with the wholes'' lowest_high';
+COMMENT ON COLUMN quantities.lowest_high IS 'Lowest high of any claim (of any date); NULL when no claim has an upper bound';
 COMMENT ON COLUMN quantities.consensus_low IS 'Low end of the interval every claim allows (highest low); NULL when the claims do not all meet';
 COMMENT ON COLUMN quantities.consensus_high IS 'High end of the interval every claim allows (lowest high); NULL when the claims do not all meet or none has an upper bound';
 COMMENT ON COLUMN quantities.status IS 'single (one claim), agreed (all claims share some value) or contradicted (some claims do not meet)';
@@ -202,43 +208,55 @@ COMMENT ON COLUMN quantities.chosen_high IS 'High bound used likewise: consensus
 COMMENT ON COLUMN quantities.implied_low IS 'Lowest value its parts allow: the larger of the sum of the chosen lows of its summed disjoint parts and the largest chosen low of any part; NULL when it has no parts';
 COMMENT ON COLUMN quantities.implied_high IS 'Highest value its parts and wholes allow: the smaller of the sum of the chosen highs of parts that cover it completely and the smallest chosen high of any whole containing it; NULL when nothing bounds it';
 
-CREATE TABLE quantity_parts (
-    whole_quantity_id VARCHAR NOT NULL,
-    part_quantity_id  VARCHAR NOT NULL,
-    differs_in        VARCHAR[] NOT NULL,
-    maximal           BOOLEAN NOT NULL,
-    summed            BOOLEAN NOT NULL
+CREATE TABLE quantity_links (
+    whole_key INTEGER NOT NULL,
+    part_key  INTEGER NOT NULL,
+    maximal   BOOLEAN NOT NULL,
+    summed    BOOLEAN NOT NULL
 );
-COMMENT ON TABLE quantity_parts IS 'Every pair of quantities where one is part of the other: same metric (in an additive unit), and side, category, subject and period each equal to or inside the whole''s';
-COMMENT ON COLUMN quantity_parts.whole_quantity_id IS 'The enclosing quantity (quantities.quantity_id)';
-COMMENT ON COLUMN quantity_parts.part_quantity_id IS 'The quantity inside it';
-COMMENT ON COLUMN quantity_parts.differs_in IS 'Which of side, category, subject and period are narrower in the part';
-COMMENT ON COLUMN quantity_parts.maximal IS 'True when no other part of the same whole contains this part';
-COMMENT ON COLUMN quantity_parts.summed IS 'True when the part is among the disjoint maximal parts whose bounds are added up for the whole (parts_sum and cover_sum checks)';
+COMMENT ON TABLE quantity_links IS 'Every pair of quantities where one is part of the other (same metric in an additive unit; side, category, subject and period each equal to or inside the whole''s), by integer key; the view quantity_parts shows them by quantity id, and the view checks the part/whole check of each';
+COMMENT ON COLUMN quantity_links.whole_key IS 'The enclosing quantity (quantities.quantity_key)';
+COMMENT ON COLUMN quantity_links.part_key IS 'The quantity inside it (quantities.quantity_key)';
+COMMENT ON COLUMN quantity_links.maximal IS 'True when no other part of the same whole contains this part';
+COMMENT ON COLUMN quantity_links.summed IS 'True when the part is among the disjoint maximal parts whose bounds are added up for the whole (parts_sum and cover_sum checks)';
 
-CREATE TABLE checks (
-    check_id          VARCHAR NOT NULL,
-    kind              VARCHAR NOT NULL,
-    whole_quantity_id VARCHAR NOT NULL,
-    part_quantity_ids VARCHAR[] NOT NULL,
-    low_bound         DOUBLE,
-    high_bound        DOUBLE,
-    margin            DOUBLE,
-    outcome           VARCHAR NOT NULL,
-    certainty         VARCHAR,
-    message           VARCHAR NOT NULL
+CREATE TABLE part_sums (
+    whole_key       INTEGER NOT NULL,
+    n_parts         INTEGER NOT NULL,
+    sum_chosen_low  DOUBLE,
+    sum_widest_low  DOUBLE,
+    sum_chosen_high DOUBLE,
+    sum_widest_high DOUBLE,
+    covers          BOOLEAN NOT NULL
 );
-COMMENT ON TABLE checks IS 'Every part/whole and sum relation evaluated, whether it holds or not';
-COMMENT ON COLUMN checks.check_id IS 'Stable id of the check';
-COMMENT ON COLUMN checks.kind IS 'part_whole (a part is not above its whole), parts_sum (disjoint parts add up to no more than the whole), cover_sum (parts that cover the whole completely add up to no less than it) or cumulative (a source''s "as of" figure for a quantity does not fall below its previous one unless explained)';
-COMMENT ON COLUMN checks.whole_quantity_id IS 'The whole (quantities.quantity_id); for cumulative checks, the quantity of the series';
-COMMENT ON COLUMN checks.part_quantity_ids IS 'The parts compared with it (empty for cumulative checks)';
-COMMENT ON COLUMN checks.low_bound IS 'What must not be above high_bound: the highest claimed low of the part (part_whole), the sum of the parts'' chosen lows (parts_sum), the whole''s chosen low (cover_sum)';
-COMMENT ON COLUMN checks.high_bound IS 'The limit: the lowest claimed high of the whole (part_whole), the whole''s chosen high (parts_sum), the sum of the parts'' chosen highs (cover_sum); NULL = no limit';
-COMMENT ON COLUMN checks.margin IS 'low_bound - high_bound: above 0 is a contradiction, 0 or below holds; NULL when there is no limit';
-COMMENT ON COLUMN checks.outcome IS 'consistent or contradiction';
-COMMENT ON COLUMN checks.certainty IS 'For contradictions: definite when it holds whichever claims are believed, possible when it depends on the choice; NULL when consistent';
-COMMENT ON COLUMN checks.message IS 'The relation in one plain sentence';
+COMMENT ON TABLE part_sums IS 'One row per quantity with summed parts: the sums of their bounds, behind the parts_sum and cover_sum checks and the implied bounds';
+COMMENT ON COLUMN part_sums.whole_key IS 'The whole (quantities.quantity_key)';
+COMMENT ON COLUMN part_sums.n_parts IS 'Number of summed parts (quantity_links.summed)';
+COMMENT ON COLUMN part_sums.sum_chosen_low IS 'Sum of the parts'' chosen lows';
+COMMENT ON COLUMN part_sums.sum_widest_low IS 'Sum of the parts'' widest lows';
+COMMENT ON COLUMN part_sums.sum_chosen_high IS 'Sum of the parts'' chosen highs; NULL when some part has no upper bound';
+COMMENT ON COLUMN part_sums.sum_widest_high IS 'Sum of the parts'' widest highs; NULL when some part has no upper bound';
+COMMENT ON COLUMN part_sums.covers IS 'True when the summed parts cover the whole completely: they tile its period exactly (same side and category) or are exactly the children of its side or of its category (same period)';
+
+CREATE TABLE series_checks (
+    check_id     VARCHAR NOT NULL,
+    quantity_key INTEGER NOT NULL,
+    claim_ids    VARCHAR[] NOT NULL,
+    low_bound    DOUBLE,
+    high_bound   DOUBLE,
+    outcome      VARCHAR NOT NULL,
+    certainty    VARCHAR,
+    message      VARCHAR NOT NULL
+);
+COMMENT ON TABLE series_checks IS 'The cumulative checks of "as of" series, one per claim and the same source''s claim before it on the same quantity (the view checks lists them with every other check)';
+COMMENT ON COLUMN series_checks.check_id IS 'Stable id of the check';
+COMMENT ON COLUMN series_checks.quantity_key IS 'The quantity of the series (quantities.quantity_key)';
+COMMENT ON COLUMN series_checks.claim_ids IS 'The earlier claim and the later one';
+COMMENT ON COLUMN series_checks.low_bound IS 'The low of the earlier claim';
+COMMENT ON COLUMN series_checks.high_bound IS 'The high of the later claim';
+COMMENT ON COLUMN series_checks.outcome IS 'consistent, or contradiction when the figure fell with no revision given';
+COMMENT ON COLUMN series_checks.certainty IS 'definite for contradictions; NULL otherwise';
+COMMENT ON COLUMN series_checks.message IS 'The comparison in one plain sentence';
 
 CREATE TABLE findings (
     finding_id   VARCHAR NOT NULL,

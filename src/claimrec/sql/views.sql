@@ -84,3 +84,133 @@ COMMENT ON COLUMN claims_per_source.affiliation IS 'The side it belongs to or sp
 COMMENT ON COLUMN claims_per_source.n_claims IS 'Claims attributed to it';
 COMMENT ON COLUMN claims_per_source.n_quantities IS 'Distinct quantities those claims are about';
 COMMENT ON COLUMN claims_per_source.n_findings IS 'Findings that involve at least one of its claims';
+
+CREATE VIEW quantity_parts AS
+SELECT w.quantity_id AS whole_quantity_id, p.quantity_id AS part_quantity_id,
+       list_filter([CASE WHEN p.side <> w.side THEN 'side' END,
+                    CASE WHEN p.category <> w.category THEN 'category' END,
+                    CASE WHEN p.subject IS DISTINCT FROM w.subject THEN 'subject' END,
+                    CASE WHEN p.period_start <> w.period_start OR p.period_end <> w.period_end THEN 'period' END],
+                   x -> x IS NOT NULL) AS differs_in,
+       l.maximal, l.summed
+FROM quantity_links l
+JOIN quantities w ON w.quantity_key = l.whole_key
+JOIN quantities p ON p.quantity_key = l.part_key;
+COMMENT ON VIEW quantity_parts IS 'Every pair of quantities where one is part of the other (quantity_links by quantity id): same metric (in an additive unit), and side, category, subject and period each equal to or inside the whole''s';
+COMMENT ON COLUMN quantity_parts.whole_quantity_id IS 'The enclosing quantity (quantities.quantity_id)';
+COMMENT ON COLUMN quantity_parts.part_quantity_id IS 'The quantity inside it';
+COMMENT ON COLUMN quantity_parts.differs_in IS 'Which of side, category, subject and period are narrower in the part';
+COMMENT ON COLUMN quantity_parts.maximal IS 'True when no other part of the same whole contains this part';
+COMMENT ON COLUMN quantity_parts.summed IS 'True when the part is among the disjoint maximal parts whose bounds are added up for the whole (parts_sum and cover_sum checks)';
+
+-- Every relation evaluated, worded when it is read: one part/whole check per row of quantity_links, the sum
+-- checks of part_sums, and the cumulative checks of series_checks. The relations are gathered first by key
+-- alone (`r`), their bounds read next (`b`), and the words last, so that counting or filtering checks never
+-- words them all: DuckDB leaves out unused columns above a UNION ALL, not inside it.
+CREATE VIEW checks AS
+SELECT CASE b.kind WHEN 'cumulative' THEN b.series_check_id
+                   WHEN 'part_whole' THEN 'C' || substr(md5('part_whole|' || b.whole_id || '|' || b.part_id), 1, 12)
+                   ELSE 'C' || substr(md5(b.kind || '|' || b.whole_id), 1, 12) END AS check_id,
+       b.kind,
+       b.whole_id AS whole_quantity_id,
+       CASE b.kind WHEN 'part_whole' THEN [b.part_id]
+                   WHEN 'cumulative' THEN []::VARCHAR[]
+                   ELSE (SELECT list(p.quantity_id ORDER BY p.period_start, p.quantity_id)
+                         FROM quantity_links l JOIN quantities p ON p.quantity_key = l.part_key
+                         WHERE l.whole_key = b.whole_key AND l.summed) END AS part_quantity_ids,
+       b.low_bound, b.high_bound, b.low_bound - b.high_bound AS margin,
+       CASE WHEN b.kind = 'cumulative' THEN b.series_outcome
+            WHEN b.low_bound > b.high_bound THEN 'contradiction' ELSE 'consistent' END AS outcome,
+       CASE WHEN b.kind = 'cumulative' THEN b.series_certainty
+            WHEN b.low_bound <= b.high_bound OR b.high_bound IS NULL THEN NULL
+            WHEN b.widest_low_bound > b.widest_high_bound THEN 'definite' ELSE 'possible' END AS certainty,
+       CASE b.kind
+           WHEN 'cumulative' THEN b.series_message
+           WHEN 'part_whole' THEN
+               b.part_label || ' (' || claimrec_interval(b.part_widest_low, b.part_widest_high) || ') is part of '
+               || b.whole_label || ' (' || claimrec_interval(b.whole_widest_low, b.whole_widest_high) || ')'
+               || CASE WHEN b.low_bound > b.high_bound
+                       THEN ': a claim on the part is above a claim on the whole, by '
+                            || claimrec_number(b.low_bound - b.high_bound) || '.'
+                       ELSE ': no claim on the part is above a claim on the whole.' END
+           ELSE 'The parts of ' || b.whole_label
+               || CASE WHEN b.whole_status = 'contradicted'
+                       THEN ' (counted with its widest bounds: its claims disagree)' ELSE '' END
+               || CASE WHEN b.kind = 'parts_sum' THEN ' (' ELSE ' cover it completely (' END
+               || (SELECT string_agg(
+                          concat_ws(', ',
+                              CASE WHEN p.side <> w.side THEN p.side END,
+                              CASE WHEN p.category <> w.category THEN p.category END,
+                              CASE WHEN p.subject IS DISTINCT FROM w.subject THEN p.subject END,
+                              CASE WHEN p.period_start <> w.period_start OR p.period_end <> w.period_end
+                                   THEN claimrec_period(p.period_start, p.period_end) END)
+                          || ': ' || claimrec_interval(p.chosen_low, p.chosen_high)
+                          || CASE WHEN p.status = 'contradicted' THEN ' (widest: its claims disagree)' ELSE '' END,
+                          '; ' ORDER BY p.period_start, p.quantity_id)
+                   FROM quantity_links l
+                   JOIN quantities w ON w.quantity_key = l.whole_key
+                   JOIN quantities p ON p.quantity_key = l.part_key
+                   WHERE l.whole_key = b.whole_key AND l.summed)
+               || CASE WHEN b.kind = 'parts_sum' THEN
+                       ') add up to at least ' || claimrec_number(b.low_bound)
+                       || CASE WHEN b.high_bound IS NULL THEN ', and the whole has no upper bound.'
+                               WHEN b.low_bound > b.high_bound THEN ', more than the ' || claimrec_number(b.high_bound)
+                                    || ' the whole allows, by ' || claimrec_number(b.low_bound - b.high_bound) || '.'
+                               WHEN b.low_bound = b.high_bound THEN ', exactly the ' || claimrec_number(b.high_bound)
+                                    || ' the whole allows.'
+                               ELSE ', within the ' || claimrec_number(b.high_bound) || ' the whole allows (margin '
+                                    || claimrec_number(b.high_bound - b.low_bound) || ').' END
+                  ELSE ') and add up to '
+                       || CASE WHEN b.high_bound IS NULL THEN 'no upper bound, so they allow any whole.'
+                               ELSE 'at most ' || claimrec_number(b.high_bound)
+                                    || CASE WHEN b.low_bound > b.high_bound THEN ', less than the '
+                                                 || claimrec_number(b.low_bound) || ' stated for the whole, by '
+                                                 || claimrec_number(b.low_bound - b.high_bound) || '.'
+                                            WHEN b.low_bound = b.high_bound THEN ', exactly the '
+                                                 || claimrec_number(b.low_bound) || ' stated for the whole.'
+                                            ELSE ', enough for the ' || claimrec_number(b.low_bound)
+                                                 || ' stated for the whole (margin '
+                                                 || claimrec_number(b.high_bound - b.low_bound) || ').' END END END
+       END AS message
+FROM (
+    SELECT r.kind, r.whole_key, w.quantity_id AS whole_id, p.quantity_id AS part_id,
+           w.label AS whole_label, p.label AS part_label, w.status AS whole_status,
+           w.widest_low AS whole_widest_low, w.widest_high AS whole_widest_high,
+           p.widest_low AS part_widest_low, p.widest_high AS part_widest_high,
+           CASE r.kind WHEN 'part_whole' THEN p.highest_low WHEN 'parts_sum' THEN s.sum_chosen_low
+                       WHEN 'cover_sum' THEN w.chosen_low ELSE r.series_low END AS low_bound,
+           CASE r.kind WHEN 'part_whole' THEN w.lowest_high WHEN 'parts_sum' THEN w.chosen_high
+                       WHEN 'cover_sum' THEN s.sum_chosen_high ELSE r.series_high END AS high_bound,
+           CASE r.kind WHEN 'part_whole' THEN p.widest_low WHEN 'parts_sum' THEN s.sum_widest_low
+                       WHEN 'cover_sum' THEN w.widest_low END AS widest_low_bound,
+           CASE r.kind WHEN 'part_whole' THEN w.widest_high WHEN 'parts_sum' THEN w.widest_high
+                       WHEN 'cover_sum' THEN s.sum_widest_high END AS widest_high_bound,
+           r.series_check_id, r.series_outcome, r.series_certainty, r.series_message
+    FROM (
+        SELECT 'part_whole' AS kind, whole_key, part_key, NULL::VARCHAR AS series_check_id,
+               NULL::DOUBLE AS series_low, NULL::DOUBLE AS series_high, NULL::VARCHAR AS series_outcome,
+               NULL::VARCHAR AS series_certainty, NULL::VARCHAR AS series_message
+        FROM quantity_links
+        UNION ALL
+        SELECT 'parts_sum', whole_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM part_sums WHERE n_parts >= 2
+        UNION ALL
+        SELECT 'cover_sum', whole_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM part_sums WHERE covers
+        UNION ALL
+        SELECT 'cumulative', quantity_key, NULL, check_id, low_bound, high_bound, outcome, certainty, message
+        FROM series_checks
+    ) r
+    JOIN quantities w ON w.quantity_key = r.whole_key
+    LEFT JOIN quantities p ON p.quantity_key = r.part_key
+    LEFT JOIN part_sums s ON s.whole_key = r.whole_key
+) b;
+COMMENT ON VIEW checks IS 'Every part/whole and sum relation evaluated, whether it holds or not, worded when read';
+COMMENT ON COLUMN checks.check_id IS 'Stable id of the check';
+COMMENT ON COLUMN checks.kind IS 'part_whole (a part is not above its whole), parts_sum (disjoint parts add up to no more than the whole), cover_sum (parts that cover the whole completely add up to no less than it) or cumulative (a source''s "as of" figure for a quantity does not fall below its previous one unless explained)';
+COMMENT ON COLUMN checks.whole_quantity_id IS 'The whole (quantities.quantity_id); for cumulative checks, the quantity of the series';
+COMMENT ON COLUMN checks.part_quantity_ids IS 'The parts compared with it (empty for cumulative checks)';
+COMMENT ON COLUMN checks.low_bound IS 'What must not be above high_bound: the highest claimed low of the part (part_whole), the sum of the parts'' chosen lows (parts_sum), the whole''s chosen low (cover_sum)';
+COMMENT ON COLUMN checks.high_bound IS 'The limit: the lowest claimed high of the whole (part_whole), the whole''s chosen high (parts_sum), the sum of the parts'' chosen highs (cover_sum); NULL = no limit';
+COMMENT ON COLUMN checks.margin IS 'low_bound - high_bound: above 0 is a contradiction, 0 or below holds; NULL when there is no limit';
+COMMENT ON COLUMN checks.outcome IS 'consistent or contradiction';
+COMMENT ON COLUMN checks.certainty IS 'For contradictions: definite when it holds whichever claims are believed, possible when it depends on the choice; NULL when consistent';
+COMMENT ON COLUMN checks.message IS 'The relation in one plain sentence';
