@@ -73,13 +73,18 @@ JOIN ranked_parts better ON better.whole_key = r.whole_key AND better.rank < r.r
 JOIN nested ns ON ns.a = better.side_key AND ns.b = r.side_key
 JOIN nested nc ON nc.a = better.category_key AND nc.b = r.category_key;
 
+-- The maximal parts are the ranked ones, and the others are exactly the inner links (a part of a part of a
+-- whole is a part of the whole), so the two sets make up every pair without joining back to `links`.
 INSERT INTO quantity_links
-SELECT l.whole_key, l.part_key, r.part_key IS NOT NULL AS maximal,
-       r.part_key IS NOT NULL AND o.part_key IS NULL AS summed
-FROM links l
-LEFT JOIN ranked_parts r ON r.whole_key = l.whole_key AND r.part_key = l.part_key
-LEFT JOIN overlapped o ON o.whole_key = l.whole_key AND o.part_key = l.part_key
-ORDER BY l.whole_key, l.part_key;
+SELECT whole_key, part_key, maximal, summed
+FROM (
+    SELECT r.whole_key, r.part_key, true AS maximal, o.part_key IS NULL AS summed
+    FROM ranked_parts r
+    LEFT JOIN overlapped o ON o.whole_key = r.whole_key AND o.part_key = r.part_key
+    UNION ALL
+    SELECT whole_key, part_key, false, false FROM inner_links
+)
+ORDER BY whole_key, part_key;
 
 -- 4. Per whole: the sums of its summed parts, and whether they cover it completely.
 INSERT INTO part_sums
@@ -230,11 +235,12 @@ ORDER BY finding_id;
 -- 7. Cumulative series: one source's claims on one quantity stated as of successive dates. Each claim is
 --    compared with the one before it; a fall (its high below the earlier low) with no `revision` is a finding.
 CREATE TEMP TABLE series AS
-SELECT *, lag(claim_id) OVER w AS prev_id, lag(low) OVER w AS prev_low, lag(as_of) OVER w AS prev_as_of,
-       lag(figure) OVER w AS prev_figure
-FROM (SELECT quantity_id, source_id, claim_id, as_of, low, high, revision,
-             claimrec_figure(qualifier, value, stated_low, stated_high) AS figure
-      FROM claims WHERE as_of IS NOT NULL)
+SELECT quantity_id, source_id, claim_id, as_of, low, high, revision, qualifier, value, stated_low, stated_high,
+       lag(claim_id) OVER w AS prev_id, lag(low) OVER w AS prev_low, lag(as_of) OVER w AS prev_as_of,
+       lag(qualifier) OVER w AS prev_qualifier, lag(value) OVER w AS prev_value,
+       lag(stated_low) OVER w AS prev_stated_low, lag(stated_high) OVER w AS prev_stated_high
+FROM claims
+WHERE as_of IS NOT NULL
 WINDOW w AS (PARTITION BY source_id, quantity_id ORDER BY as_of, claim_id);
 
 INSERT INTO series_checks
@@ -242,8 +248,9 @@ SELECT 'C' || substr(md5('cumulative|' || s.prev_id || '|' || s.claim_id), 1, 12
        q.quantity_key, [s.prev_id, s.claim_id], s.prev_low, s.high,
        CASE WHEN s.prev_low > s.high AND s.revision IS NULL THEN 'contradiction' ELSE 'consistent' END,
        CASE WHEN s.prev_low > s.high AND s.revision IS NULL THEN 'definite' END,
-       src.name || ' gave ' || s.prev_figure || ' as of ' || s.prev_as_of || ' and ' || s.figure || ' as of '
-           || s.as_of || ' for ' || q.label
+       src.name || ' gave ' || claimrec_figure(s.prev_qualifier, s.prev_value, s.prev_stated_low, s.prev_stated_high)
+           || ' as of ' || s.prev_as_of || ' and ' || claimrec_figure(s.qualifier, s.value, s.stated_low, s.stated_high)
+           || ' as of ' || s.as_of || ' for ' || q.label
            || CASE WHEN s.prev_low > s.high AND s.revision IS NULL
                    THEN ': the cumulative figure fell by ' || claimrec_number(s.prev_low - s.high)
                         || ' with no explanation (a claim''s revision field records one).'
