@@ -45,36 +45,34 @@ FROM claims
 WHERE as_of IS NOT NULL
 GROUP BY quantity_id, as_of;
 
--- Every group: the undated one of each quantity that has undated claims, and the dated ones.
-CREATE TEMP TABLE claim_groups AS
-SELECT quantity_id, NULL::DATE AS as_of, n_undated AS n, undated_top_low AS top_low,
-       undated_bottom_high AS bottom_high, true AS reference
-FROM quantity_stats WHERE n_undated > 0
-UNION ALL
-SELECT g.quantity_id, g.as_of, g.n, g.top_low, g.bottom_high,
-       s.n_undated = 0 AND g.as_of = max(g.as_of) OVER (PARTITION BY g.quantity_id) AS reference
-FROM dated_groups g JOIN quantity_stats s USING (quantity_id);
+-- Of the dated groups, the latest of each quantity (its reference group when it has no undated claims), and
+-- whether any of them is disjoint.
+CREATE TEMP TABLE latest_dated AS
+SELECT quantity_id, top_low, bottom_high,
+       bool_or(coalesce(top_low > bottom_high, false)) OVER (PARTITION BY quantity_id) AS any_disjoint
+FROM dated_groups
+QUALIFY as_of = max(as_of) OVER (PARTITION BY quantity_id);
 
 INSERT INTO quantities BY NAME
-WITH groups AS (
-    SELECT quantity_id,
-           bool_or(coalesce(top_low > bottom_high, false)) AS any_disjoint,
-           any_value(CASE WHEN top_low <= coalesce(bottom_high, top_low) THEN top_low END) FILTER (WHERE reference)
-               AS consensus_low,
-           any_value(CASE WHEN top_low <= bottom_high THEN bottom_high END) FILTER (WHERE reference) AS consensus_high
-    FROM claim_groups
-    GROUP BY quantity_id
+SELECT (row_number() OVER (ORDER BY quantity_id))::INTEGER AS quantity_key,
+       * EXCLUDE (n_undated, undated_top_low, undated_bottom_high, any_disjoint, reference_top, reference_bottom),
+       concat_ws(', ', metric, side, category, subject, claimrec_period(period_start, period_end)) AS label,
+       CASE WHEN reference_top <= coalesce(reference_bottom, reference_top) THEN reference_top END AS consensus_low,
+       CASE WHEN reference_top <= reference_bottom THEN reference_bottom END AS consensus_high,
+       CASE WHEN n_claims = 1 THEN 'single' WHEN any_disjoint THEN 'contradicted' ELSE 'agreed' END AS status,
+       CASE WHEN any_disjoint THEN widest_low
+            WHEN reference_top <= coalesce(reference_bottom, reference_top) THEN reference_top END AS chosen_low,
+       CASE WHEN any_disjoint THEN widest_high
+            WHEN reference_top <= reference_bottom THEN reference_bottom END AS chosen_high
+FROM (
+    SELECT s.*,
+           coalesce(s.undated_top_low > s.undated_bottom_high, false) OR coalesce(d.any_disjoint, false)
+               AS any_disjoint,
+           CASE WHEN s.n_undated > 0 THEN s.undated_top_low ELSE d.top_low END AS reference_top,
+           CASE WHEN s.n_undated > 0 THEN s.undated_bottom_high ELSE d.bottom_high END AS reference_bottom
+    FROM quantity_stats s
+    LEFT JOIN latest_dated d USING (quantity_id)
 )
-SELECT (row_number() OVER (ORDER BY s.quantity_id))::INTEGER AS quantity_key,
-       s.* EXCLUDE (n_undated, undated_top_low, undated_bottom_high),
-       concat_ws(', ', s.metric, s.side, s.category, s.subject, claimrec_period(s.period_start, s.period_end))
-           AS label,
-       g.consensus_low, g.consensus_high,
-       CASE WHEN s.n_claims = 1 THEN 'single' WHEN g.any_disjoint THEN 'contradicted' ELSE 'agreed' END AS status,
-       CASE WHEN g.any_disjoint THEN s.widest_low ELSE g.consensus_low END AS chosen_low,
-       CASE WHEN g.any_disjoint THEN s.widest_high ELSE g.consensus_high END AS chosen_high
-FROM quantity_stats s
-JOIN groups g USING (quantity_id)
 ORDER BY quantity_key;
 
 -- What relations.sql needs of each quantity, with the integer keys of its metric, side, category and period.
@@ -98,7 +96,11 @@ LEFT JOIN units u ON u.unit = x.unit;
 -- disjoint_claims: within a group of at most 10 claims, every pair whose intervals do not meet,
 -- the lower claim first (at most 45 pairs a group, so the work grows with the number of claims).
 CREATE TEMP TABLE disjoint_groups AS
-SELECT * FROM claim_groups WHERE top_low > bottom_high;
+SELECT quantity_id, NULL::DATE AS as_of, n_undated AS n, undated_top_low AS top_low,
+       undated_bottom_high AS bottom_high
+FROM quantity_stats WHERE n_undated > 0 AND undated_top_low > undated_bottom_high
+UNION ALL
+SELECT quantity_id, as_of, n, top_low, bottom_high FROM dated_groups WHERE top_low > bottom_high;
 
 CREATE TEMP TABLE disjoint_members AS
 SELECT c.claim_id, c.source_id, c.quantity_id, c.as_of, c.low, c.high, c.qualifier, c.value, c.stated_low,
@@ -165,6 +167,6 @@ ORDER BY finding_id;
 
 DROP TABLE quantity_stats;
 DROP TABLE dated_groups;
-DROP TABLE claim_groups;
+DROP TABLE latest_dated;
 DROP TABLE disjoint_groups;
 DROP TABLE disjoint_members;
