@@ -90,6 +90,20 @@ def test_many_bad_rows_are_counted_not_listed(folder: Path) -> None:
     assert problems[-1] == "claims/more.csv:7: source_id: and 35 more rows with the same problem"
 
 
+def test_a_counted_row_beside_a_named_one_on_the_same_line_is_listed(folder: Path) -> None:
+    """Line 7 holds both the "and N more" of one check (no claim named) and a problem of another check that
+    names its claim: both are listed, the one without a claim first."""
+    rows = [GOOD.replace("bulk-one", f"bulk-{i}").replace("ngo", "nobody") for i in range(7)]
+    rows[5:] = [row.replace(",exact,", ",roughly,") for row in rows[5:]]
+    (folder / "more.csv").write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    problems = [p for p in _problems(folder) if p.startswith("claims/more.csv:7:")]
+    assert problems == [
+        "claims/more.csv:7: source_id: and 2 more rows with the same problem",
+        "claims/more.csv:7: claim bulk-5: qualifier: unknown qualifier 'roughly': add it to the reference file or"
+        " fix the spelling",
+    ]
+
+
 def test_an_unreadable_table_is_refused_clearly(folder: Path) -> None:
     (folder / "broken.parquet").write_bytes(b"not parquet at all")
     assert _problems(folder)[0].startswith("claims/broken.parquet:0: cannot read this Parquet file:")

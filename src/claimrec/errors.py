@@ -11,7 +11,7 @@ class ClaimrecError(Exception):
     exit_code = 1
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
     """One problem found in an input file: where it is, which claim, which field, what is wrong."""
 
@@ -32,12 +32,16 @@ class Problem:
         parts.append(self.message)
         return ": ".join(parts)
 
+    def sort_key(self) -> tuple:
+        """Problems are listed by file and line; on one line, those that name no claim or field come first."""
+        return (self.file, self.line, self.claim_id or "", self.field or "", self.message, self.what)
+
 
 class InputError(ClaimrecError):
     """The claim files have problems; all of them are listed, nothing was written."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
+        self.problems = sorted(problems, key=Problem.sort_key)
         count = len(self.problems)
         lines = [str(p) for p in self.problems]
         summary = f"{count} problem{'s' if count != 1 else ''} in the claim files; nothing was written"
