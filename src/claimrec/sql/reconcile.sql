@@ -55,8 +55,9 @@ QUALIFY as_of = max(as_of) OVER (PARTITION BY quantity_id);
 
 INSERT INTO quantities BY NAME
 SELECT (row_number() OVER (ORDER BY quantity_id))::INTEGER AS quantity_key,
-       * EXCLUDE (n_undated, undated_top_low, undated_bottom_high, any_disjoint, reference_top, reference_bottom),
-       concat_ws(', ', metric, side, category, subject, claimrec_period(period_start, period_end)) AS label,
+       * EXCLUDE (n_undated, undated_top_low, undated_bottom_high, any_disjoint, reference_top, reference_bottom,
+                 period_words),
+       concat_ws(', ', metric, side, category, subject, period_words) AS label,
        CASE WHEN reference_top <= coalesce(reference_bottom, reference_top) THEN reference_top END AS consensus_low,
        CASE WHEN reference_top <= reference_bottom THEN reference_bottom END AS consensus_high,
        CASE WHEN n_claims = 1 THEN 'single' WHEN any_disjoint THEN 'contradicted' ELSE 'agreed' END AS status,
@@ -65,13 +66,16 @@ SELECT (row_number() OVER (ORDER BY quantity_id))::INTEGER AS quantity_key,
        CASE WHEN any_disjoint THEN widest_high
             WHEN reference_top <= reference_bottom THEN reference_bottom END AS chosen_high
 FROM (
-    SELECT s.*,
+    SELECT s.*, w.period_words,
            coalesce(s.undated_top_low > s.undated_bottom_high, false) OR coalesce(d.any_disjoint, false)
                AS any_disjoint,
            CASE WHEN s.n_undated > 0 THEN s.undated_top_low ELSE d.top_low END AS reference_top,
            CASE WHEN s.n_undated > 0 THEN s.undated_bottom_high ELSE d.bottom_high END AS reference_bottom
     FROM quantity_stats s
     LEFT JOIN latest_dated d USING (quantity_id)
+    -- periods are worded once each, not once per quantity
+    JOIN (SELECT period_start, period_end, claimrec_period(period_start, period_end) AS period_words
+          FROM (SELECT DISTINCT period_start, period_end FROM quantity_stats)) w USING (period_start, period_end)
 )
 ORDER BY quantity_key;
 
