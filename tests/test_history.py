@@ -97,3 +97,39 @@ def test_an_identical_run_changes_no_history(mini_config: pipeline.RunConfig) ->
     assert history() == before
     text = (mini_config.reports_dir / report.CHANGES_NAME).read_text()
     assert "## Claims: 0 added, 0 changed, 0 retired" in text and "## Findings: 0 new, 0 resolved" in text
+
+
+def test_a_removed_claim_that_comes_back_gets_the_next_version(mini_config: pipeline.RunConfig) -> None:
+    first = pipeline.run_pipeline(mini_config).run_id
+    path = mini_config.claims_dir / "claims.yaml"
+    original = path.read_text()
+    start, end = original.index("  - id: wounded-hundreds"), original.index("  - id: left-ganja\n")
+    path.write_text(original[:start] + original[end:])
+    second = pipeline.run_pipeline(mini_config).run_id
+    path.write_text(original)
+    third = pipeline.run_pipeline(mini_config).run_id
+    with duckdb.connect(str(mini_config.db_path), read_only=True) as con:
+        assert con.execute(
+            "SELECT version, valid_from_run, valid_to_run FROM claim_versions WHERE claim_id = 'wounded-hundreds'"
+            " ORDER BY version"
+        ).fetchall() == [(1, first, second), (2, third, None)]
+        # the same content comes back with the same hash
+        assert con.execute(
+            "SELECT count(DISTINCT content_hash) FROM claim_versions WHERE claim_id = 'wounded-hundreds'"
+        ).fetchone() == (1,)
+        assert con.execute("SELECT count(*) FROM claim_versions WHERE valid_to_run IS NULL").fetchone() == (7,)
+        open_twice = "SELECT claim_id FROM claim_versions WHERE valid_to_run IS NULL GROUP BY 1 HAVING count(*) > 1"
+        assert con.execute(open_twice).fetchall() == []
+
+
+def test_the_content_hash_is_the_md5_that_earlier_databases_hold(mini_config: pipeline.RunConfig) -> None:
+    """Databases written before keep their hashes: a different expression would give every claim a new version."""
+    pipeline.run_pipeline(mini_config)
+    with duckdb.connect(str(mini_config.db_path), read_only=True) as con:
+        assert con.execute("""
+            SELECT count(*), count(*) FILTER (content_hash = md5(concat_ws(chr(31), source_id, document_id,
+                coalesce(section, '-'), quote, metric, side, category, coalesce(subject, '-'), period_start, period_end,
+                coalesce(as_of::VARCHAR, '-'), qualifier, coalesce(value::VARCHAR, '-'), coalesce(stated_low::VARCHAR, '-'),
+                coalesce(stated_high::VARCHAR, '-'), coalesce(revision, '-'), coalesce(notes, '-'))))
+            FROM claim_versions
+        """).fetchone() == (7, 7)  # fmt: skip
