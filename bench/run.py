@@ -42,8 +42,10 @@ def targets(results: list[dict]) -> list[tuple[str, bool, str]]:
             found.append((f"reconcile {r['claims']:,} ≤ 6× GROUP BY", ratio <= 6, f"×{ratio:.1f}"))
     if 10_000_000 in by_size:
         r = by_size[10_000_000]
-        peak = max(r["peak_mb"].values())
-        found.append(("peak memory at 10,000,000 ≤ 4 GB", peak <= 4000, f"{peak:,.0f} MB"))
+        peak = r["peak_mb"]["reconcile"]
+        found.append(("peak memory of reconcile at 10,000,000 ≤ 4 GB", peak <= 4000, f"{peak:,.0f} MB"))
+        stage, peak = max(r["peak_mb"].items(), key=lambda item: item[1])
+        found.append(("peak memory of every stage at 10,000,000 ≤ 4 GB", peak <= 4000, f"{peak:,.0f} MB, {stage}"))
         ingest = r["seconds"]["parse"] + r["seconds"]["load"]
         found.append(("ingestion (parse + load) of 10,000,000 from Parquet ≤ 10 s", ingest <= 10, f"{ingest:.2f} s"))
         found.append(("report at 10,000,000 ≤ 5 s", r["seconds"]["report"] <= 5, f"{r['seconds']['report']:.2f} s"))

@@ -177,31 +177,36 @@ FROM (
            w.label AS whole_label, p.label AS part_label, w.status AS whole_status,
            w.widest_low AS whole_widest_low, w.widest_high AS whole_widest_high,
            p.widest_low AS part_widest_low, p.widest_high AS part_widest_high,
-           CASE r.kind WHEN 'part_whole' THEN p.highest_low WHEN 'parts_sum' THEN s.sum_chosen_low
+           CASE r.kind WHEN 'part_whole' THEN p.highest_low WHEN 'parts_sum' THEN r.sum_low
                        WHEN 'cover_sum' THEN w.chosen_low ELSE r.series_low END AS low_bound,
            CASE r.kind WHEN 'part_whole' THEN w.lowest_high WHEN 'parts_sum' THEN w.chosen_high
-                       WHEN 'cover_sum' THEN s.sum_chosen_high ELSE r.series_high END AS high_bound,
-           CASE r.kind WHEN 'part_whole' THEN p.widest_low WHEN 'parts_sum' THEN s.sum_widest_low
+                       WHEN 'cover_sum' THEN r.sum_high ELSE r.series_high END AS high_bound,
+           CASE r.kind WHEN 'part_whole' THEN p.widest_low WHEN 'parts_sum' THEN r.sum_widest_low
                        WHEN 'cover_sum' THEN w.widest_low END AS widest_low_bound,
            CASE r.kind WHEN 'part_whole' THEN w.widest_high WHEN 'parts_sum' THEN w.widest_high
-                       WHEN 'cover_sum' THEN s.sum_widest_high END AS widest_high_bound,
+                       WHEN 'cover_sum' THEN r.sum_widest_high END AS widest_high_bound,
            r.series_check_id, r.series_outcome, r.series_certainty, r.series_message
     FROM (
-        SELECT 'part_whole' AS kind, whole_key, part_key, NULL::VARCHAR AS series_check_id,
+        SELECT 'part_whole' AS kind, whole_key, part_key, NULL::DOUBLE AS sum_low, NULL::DOUBLE AS sum_high,
+               NULL::DOUBLE AS sum_widest_low, NULL::DOUBLE AS sum_widest_high, NULL::VARCHAR AS series_check_id,
                NULL::DOUBLE AS series_low, NULL::DOUBLE AS series_high, NULL::VARCHAR AS series_outcome,
                NULL::VARCHAR AS series_certainty, NULL::VARCHAR AS series_message
         FROM quantity_links
         UNION ALL
-        SELECT 'parts_sum', whole_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM part_sums WHERE n_parts >= 2
+        SELECT 'parts_sum', whole_key, NULL, sum_chosen_low, sum_chosen_high, sum_widest_low, sum_widest_high,
+               NULL, NULL, NULL, NULL, NULL, NULL
+        FROM part_sums WHERE n_parts >= 2
         UNION ALL
-        SELECT 'cover_sum', whole_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM part_sums WHERE covers
+        SELECT 'cover_sum', whole_key, NULL, sum_chosen_low, sum_chosen_high, sum_widest_low, sum_widest_high,
+               NULL, NULL, NULL, NULL, NULL, NULL
+        FROM part_sums WHERE covers
         UNION ALL
-        SELECT 'cumulative', quantity_key, NULL, check_id, low_bound, high_bound, outcome, certainty, message
+        SELECT 'cumulative', quantity_key, NULL, NULL, NULL, NULL, NULL, check_id, low_bound, high_bound, outcome,
+               certainty, message
         FROM series_checks
     ) r
     JOIN quantities w ON w.quantity_key = r.whole_key
     LEFT JOIN quantities p ON p.quantity_key = r.part_key
-    LEFT JOIN part_sums s ON s.whole_key = r.whole_key
 ) b;
 COMMENT ON VIEW checks IS 'Every part/whole and sum relation evaluated, whether it holds or not, worded when read';
 COMMENT ON COLUMN checks.check_id IS 'Stable id of the check';
