@@ -274,6 +274,8 @@ def render(results: list[dict], flow: dict | None) -> str:
     judged = targets(results)
     if judged:
         lines += ["", "Targets:", ""] + [f"- {what}: {'met' if met else 'missed'} ({figure})" for what, met, figure in judged]
+        if not all(met for _, met, _ in judged):
+            lines += ["", "README.md, \"Benchmarks\", says what holds back the targets that are missed."]
     loads = ", ".join(f"{r['load']:.1f}" for r in results)
     lines += ["", f"Load average (1 min) on the machine when each size started: {loads}"
               " (2 cores; other work may share the machine, so absolute times vary; the ratios are measured in the"
