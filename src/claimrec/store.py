@@ -286,7 +286,7 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row counts of the main tables."""
     return {
         table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        for table in ("claims", "sources", "quantities", "findings", "checks")
+        for table in ("claims", "sources", "quantities", "findings")
     }
 
 
