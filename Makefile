@@ -26,8 +26,8 @@ install: $(STAMP)  ## create .venv and install the locked dependencies
 run: $(STAMP)  ## run the Prefect pipeline flow on claims/: writes claimrec.duckdb and reports/
 	$(PY) flows/pipeline.py
 
-test: $(STAMP)  ## run the whole test suite
-	$(PY) -m pytest
+test: $(STAMP)  ## run the whole test suite, a test file per worker on two workers
+	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(STAMP)  ## run the benchmarks (10^5, 10^6, 10^7 claims) and write bench/results.md
 	$(PY) bench/run.py $(BENCH_ARGS)
