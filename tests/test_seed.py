@@ -233,3 +233,21 @@ def test_2010_to_2019_yearly_rows_imply_at_least_541(seed_db: duckdb.DuckDBPyCon
         [quantity],
     ).fetchone()
     assert check == (544, None, "consistent")
+
+
+def test_check_outcomes_are_the_checks_without_words(seed_db: duckdb.DuckDBPyConnection) -> None:
+    """The unworded view gives the same relations, bounds and outcomes as `checks`, with the quantities' keys."""
+    outcomes = seed_db.execute("""
+        SELECT o.check_id, o.kind, w.quantity_id, p.quantity_id, o.low_bound, o.high_bound, o.margin, o.outcome,
+               o.certainty
+        FROM check_outcomes o JOIN quantities w ON w.quantity_key = o.whole_key
+        LEFT JOIN quantities p ON p.quantity_key = o.part_key ORDER BY o.check_id
+    """).fetchall()  # fmt: skip
+    worded = seed_db.execute("""
+        SELECT check_id, kind, whole_quantity_id, CASE kind WHEN 'part_whole' THEN part_quantity_ids[1] END,
+               low_bound, high_bound, margin, outcome, certainty
+        FROM checks ORDER BY check_id
+    """).fetchall()  # fmt: skip
+    assert outcomes == worded
+    assert len(outcomes) == 236
+    assert sum(row[7] == "consistent" for row in outcomes) == 228

@@ -16,7 +16,7 @@ from support import snapshot
 
 REBUILT_TABLES = ("documents", "sources", "units", "taxonomy", "taxonomy_paths", "qualifiers", "claims",
                   "quantities", "quantity_links", "part_sums", "series_checks", "findings")  # fmt: skip
-VIEWS = ("checks", "claims_per_source", "contested_quantities", "findings_with_quotes", "quantity_bounds",
+VIEWS = ("check_outcomes", "checks", "claims_per_source", "contested_quantities", "findings_with_quotes", "quantity_bounds",
          "quantity_parts")  # fmt: skip
 
 

@@ -60,12 +60,12 @@ def render(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _check_counts(con: duckdb.DuckDBPyConnection) -> dict:
-    """How many relations were checked and how many hold, in one pass over the `checks` view."""
+    """How many relations were checked and how many hold, in one pass over `check_outcomes` (no words)."""
     return _rows(con, """
         SELECT count(*) AS checks, count(*) FILTER (outcome = 'consistent') AS holding,
                count(*) FILTER (outcome = 'consistent' AND kind = 'part_whole') AS pairs_holding,
                count(*) FILTER (outcome = 'consistent' AND kind <> 'part_whole') AS sums_holding
-        FROM checks
+        FROM check_outcomes
     """)[0]  # fmt: skip
 
 
@@ -192,19 +192,23 @@ def _findings(con: duckdb.DuckDBPyConnection, summarised: bool = False) -> list[
 
 
 def _holding(con: duckdb.DuckDBPyConnection, checks: dict) -> list[str]:
-    # `checks` words a relation only when its message is read: the first sums are chosen by key, then worded
+    # The first sums are chosen without words, in the order of the wholes' ids (which `whole_key` follows). Only
+    # the range of wholes they span is then worded: a range of ids reaches the stored tables as a filter.
     pairs, total = checks["pairs_holding"], checks["sums_holding"]
     shown = con.execute(f"""
-        SELECT kind, whole_quantity_id FROM checks WHERE outcome = 'consistent' AND kind <> 'part_whole'
-        ORDER BY kind, whole_quantity_id LIMIT {ROWS_SHOWN}
+        SELECT kind, whole_quantity_id FROM check_outcomes
+        WHERE outcome = 'consistent' AND kind IN ('cover_sum', 'parts_sum')
+        ORDER BY kind, whole_key LIMIT {ROWS_SHOWN}
     """).fetchall()  # fmt: skip
-    worded = con.execute("""
-        SELECT kind, whole_quantity_id, message FROM checks
-        WHERE outcome = 'consistent' AND kind <> 'part_whole' AND list_contains(?, whole_quantity_id)
-        ORDER BY kind, whole_quantity_id
-    """, [sorted({whole for _, whole in shown})]).fetchall()  # fmt: skip
-    keep = set(shown)
-    sums = [{"message": message} for kind, whole, message in worded if (kind, whole) in keep]
+    sums = []
+    for kind in sorted({kind for kind, _ in shown}):
+        wholes = {whole for k, whole in shown if k == kind}
+        worded = con.execute("""
+            SELECT whole_quantity_id, message FROM checks
+            WHERE kind = ? AND outcome = 'consistent' AND whole_quantity_id BETWEEN ? AND ?
+            ORDER BY whole_quantity_id
+        """, [kind, min(wholes), max(wholes)]).fetchall()  # fmt: skip
+        sums += [{"message": message} for whole, message in worded if whole in wholes]
     lines = [
         "## Relations that hold",
         "",

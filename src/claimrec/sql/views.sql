@@ -103,38 +103,86 @@ COMMENT ON COLUMN quantity_parts.differs_in IS 'Which of side, category, subject
 COMMENT ON COLUMN quantity_parts.maximal IS 'True when no other part of the same whole contains this part';
 COMMENT ON COLUMN quantity_parts.summed IS 'True when the part is among the disjoint maximal parts whose bounds are added up for the whole (parts_sum and cover_sum checks)';
 
--- Every relation evaluated, worded when it is read: one part/whole check per row of quantity_links, the sum
--- checks of part_sums, and the cumulative checks of series_checks. The relations are gathered first by key
--- alone (`r`), their bounds read next (`b`), and the words last, so that counting or filtering checks never
--- words them all: DuckDB leaves out unused columns above a UNION ALL, not inside it.
+-- Every relation evaluated: one part/whole check per row of quantity_links, the sum checks of part_sums and
+-- the cumulative checks of series_checks. `check_outcomes` gives their numbers and outcomes by key, without
+-- words: counting or filtering it reads only the stored tables and the quantities' bounds. `checks` adds
+-- the ids of the quantities and a sentence for each, worded when it is read. The relations are gathered by
+-- key alone (`r`) before their bounds are read: DuckDB leaves out unused columns above a UNION ALL, not
+-- inside it.
+CREATE VIEW check_outcomes AS
+SELECT CASE kind WHEN 'cumulative' THEN series_check_id
+                 WHEN 'part_whole' THEN 'C' || substr(md5('part_whole|' || whole_quantity_id || '|' || part_quantity_id), 1, 12)
+                 ELSE 'C' || substr(md5(kind || '|' || whole_quantity_id), 1, 12) END AS check_id,
+       kind, whole_key, part_key, whole_quantity_id, low_bound, high_bound, low_bound - high_bound AS margin,
+       CASE WHEN kind = 'cumulative' THEN series_outcome
+            WHEN low_bound > high_bound THEN 'contradiction' ELSE 'consistent' END AS outcome,
+       CASE WHEN kind = 'cumulative' THEN series_certainty
+            WHEN low_bound <= high_bound OR high_bound IS NULL THEN NULL
+            WHEN widest_low_bound > widest_high_bound THEN 'definite' ELSE 'possible' END AS certainty
+FROM (
+    SELECT r.kind, r.whole_key, r.part_key, w.quantity_id AS whole_quantity_id, p.quantity_id AS part_quantity_id,
+           CASE r.kind WHEN 'part_whole' THEN p.highest_low WHEN 'parts_sum' THEN r.sum_low
+                       WHEN 'cover_sum' THEN w.chosen_low ELSE r.series_low END AS low_bound,
+           CASE r.kind WHEN 'part_whole' THEN w.lowest_high WHEN 'parts_sum' THEN w.chosen_high
+                       WHEN 'cover_sum' THEN r.sum_high ELSE r.series_high END AS high_bound,
+           CASE r.kind WHEN 'part_whole' THEN p.widest_low WHEN 'parts_sum' THEN r.sum_widest_low
+                       WHEN 'cover_sum' THEN w.widest_low END AS widest_low_bound,
+           CASE r.kind WHEN 'part_whole' THEN w.widest_high WHEN 'parts_sum' THEN w.widest_high
+                       WHEN 'cover_sum' THEN r.sum_widest_high END AS widest_high_bound,
+           r.series_check_id, r.series_outcome, r.series_certainty
+    FROM (
+        SELECT 'part_whole' AS kind, whole_key, part_key, NULL::DOUBLE AS sum_low, NULL::DOUBLE AS sum_high,
+               NULL::DOUBLE AS sum_widest_low, NULL::DOUBLE AS sum_widest_high, NULL::VARCHAR AS series_check_id,
+               NULL::DOUBLE AS series_low, NULL::DOUBLE AS series_high, NULL::VARCHAR AS series_outcome,
+               NULL::VARCHAR AS series_certainty
+        FROM quantity_links
+        UNION ALL
+        SELECT 'parts_sum', whole_key, NULL, sum_chosen_low, sum_chosen_high, sum_widest_low, sum_widest_high,
+               NULL, NULL, NULL, NULL, NULL
+        FROM part_sums WHERE n_parts >= 2
+        UNION ALL
+        SELECT 'cover_sum', whole_key, NULL, sum_chosen_low, sum_chosen_high, sum_widest_low, sum_widest_high,
+               NULL, NULL, NULL, NULL, NULL
+        FROM part_sums WHERE covers
+        UNION ALL
+        SELECT 'cumulative', quantity_key, NULL, NULL, NULL, NULL, NULL, check_id, low_bound, high_bound, outcome,
+               certainty
+        FROM series_checks
+    ) r
+    JOIN quantities w ON w.quantity_key = r.whole_key
+    LEFT JOIN quantities p ON p.quantity_key = r.part_key
+);
+COMMENT ON VIEW check_outcomes IS 'Every part/whole and sum relation evaluated, by key, with its bounds and outcome but no words: the quick way to count or filter checks (the checks view words them)';
+COMMENT ON COLUMN check_outcomes.check_id IS 'Stable id of the check (checks.check_id)';
+COMMENT ON COLUMN check_outcomes.kind IS 'part_whole, parts_sum, cover_sum or cumulative (see checks.kind)';
+COMMENT ON COLUMN check_outcomes.whole_key IS 'The whole, or for cumulative checks the quantity of the series (quantities.quantity_key)';
+COMMENT ON COLUMN check_outcomes.part_key IS 'For part_whole checks, the part (quantities.quantity_key); NULL for the other kinds';
+COMMENT ON COLUMN check_outcomes.whole_quantity_id IS 'The whole (quantities.quantity_id)';
+COMMENT ON COLUMN check_outcomes.low_bound IS 'As checks.low_bound';
+COMMENT ON COLUMN check_outcomes.high_bound IS 'As checks.high_bound';
+COMMENT ON COLUMN check_outcomes.margin IS 'low_bound - high_bound: above 0 is a contradiction, 0 or below holds; NULL when there is no limit';
+COMMENT ON COLUMN check_outcomes.outcome IS 'consistent or contradiction';
+COMMENT ON COLUMN check_outcomes.certainty IS 'For contradictions: definite or possible (see checks.certainty); NULL when consistent';
+
 CREATE VIEW checks AS
-SELECT CASE b.kind WHEN 'cumulative' THEN b.series_check_id
-                   WHEN 'part_whole' THEN 'C' || substr(md5('part_whole|' || b.whole_id || '|' || b.part_id), 1, 12)
-                   ELSE 'C' || substr(md5(b.kind || '|' || b.whole_id), 1, 12) END AS check_id,
-       b.kind,
-       b.whole_id AS whole_quantity_id,
-       CASE b.kind WHEN 'part_whole' THEN [b.part_id]
+SELECT b.check_id, b.kind, b.whole_quantity_id,
+       CASE b.kind WHEN 'part_whole' THEN [p.quantity_id]
                    WHEN 'cumulative' THEN []::VARCHAR[]
                    ELSE (SELECT list(p.quantity_id ORDER BY p.period_start, p.quantity_id)
                          FROM quantity_links l JOIN quantities p ON p.quantity_key = l.part_key
                          WHERE l.whole_key = b.whole_key AND l.summed) END AS part_quantity_ids,
-       b.low_bound, b.high_bound, b.low_bound - b.high_bound AS margin,
-       CASE WHEN b.kind = 'cumulative' THEN b.series_outcome
-            WHEN b.low_bound > b.high_bound THEN 'contradiction' ELSE 'consistent' END AS outcome,
-       CASE WHEN b.kind = 'cumulative' THEN b.series_certainty
-            WHEN b.low_bound <= b.high_bound OR b.high_bound IS NULL THEN NULL
-            WHEN b.widest_low_bound > b.widest_high_bound THEN 'definite' ELSE 'possible' END AS certainty,
+       b.low_bound, b.high_bound, b.margin, b.outcome, b.certainty,
        CASE b.kind
-           WHEN 'cumulative' THEN b.series_message
+           WHEN 'cumulative' THEN s.message
            WHEN 'part_whole' THEN
-               b.part_label || ' (' || claimrec_interval(b.part_widest_low, b.part_widest_high) || ') is part of '
-               || b.whole_label || ' (' || claimrec_interval(b.whole_widest_low, b.whole_widest_high) || ')'
+               p.label || ' (' || claimrec_interval(p.widest_low, p.widest_high) || ') is part of '
+               || w.label || ' (' || claimrec_interval(w.widest_low, w.widest_high) || ')'
                || CASE WHEN b.low_bound > b.high_bound
                        THEN ': a claim on the part is above a claim on the whole, by '
                             || claimrec_number(b.low_bound - b.high_bound) || '.'
                        ELSE ': no claim on the part is above a claim on the whole.' END
-           ELSE 'The parts of ' || b.whole_label
-               || CASE WHEN b.whole_status = 'contradicted'
+           ELSE 'The parts of ' || w.label
+               || CASE WHEN w.status = 'contradicted'
                        THEN ' (counted with its widest bounds: its claims disagree)' ELSE '' END
                || CASE WHEN b.kind = 'parts_sum' THEN ' (' ELSE ' cover it completely (' END
                || (SELECT string_agg(
@@ -172,42 +220,10 @@ SELECT CASE b.kind WHEN 'cumulative' THEN b.series_check_id
                                                  || ' stated for the whole (margin '
                                                  || claimrec_number(b.high_bound - b.low_bound) || ').' END END END
        END AS message
-FROM (
-    SELECT r.kind, r.whole_key, w.quantity_id AS whole_id, p.quantity_id AS part_id,
-           w.label AS whole_label, p.label AS part_label, w.status AS whole_status,
-           w.widest_low AS whole_widest_low, w.widest_high AS whole_widest_high,
-           p.widest_low AS part_widest_low, p.widest_high AS part_widest_high,
-           CASE r.kind WHEN 'part_whole' THEN p.highest_low WHEN 'parts_sum' THEN r.sum_low
-                       WHEN 'cover_sum' THEN w.chosen_low ELSE r.series_low END AS low_bound,
-           CASE r.kind WHEN 'part_whole' THEN w.lowest_high WHEN 'parts_sum' THEN w.chosen_high
-                       WHEN 'cover_sum' THEN r.sum_high ELSE r.series_high END AS high_bound,
-           CASE r.kind WHEN 'part_whole' THEN p.widest_low WHEN 'parts_sum' THEN r.sum_widest_low
-                       WHEN 'cover_sum' THEN w.widest_low END AS widest_low_bound,
-           CASE r.kind WHEN 'part_whole' THEN w.widest_high WHEN 'parts_sum' THEN w.widest_high
-                       WHEN 'cover_sum' THEN r.sum_widest_high END AS widest_high_bound,
-           r.series_check_id, r.series_outcome, r.series_certainty, r.series_message
-    FROM (
-        SELECT 'part_whole' AS kind, whole_key, part_key, NULL::DOUBLE AS sum_low, NULL::DOUBLE AS sum_high,
-               NULL::DOUBLE AS sum_widest_low, NULL::DOUBLE AS sum_widest_high, NULL::VARCHAR AS series_check_id,
-               NULL::DOUBLE AS series_low, NULL::DOUBLE AS series_high, NULL::VARCHAR AS series_outcome,
-               NULL::VARCHAR AS series_certainty, NULL::VARCHAR AS series_message
-        FROM quantity_links
-        UNION ALL
-        SELECT 'parts_sum', whole_key, NULL, sum_chosen_low, sum_chosen_high, sum_widest_low, sum_widest_high,
-               NULL, NULL, NULL, NULL, NULL, NULL
-        FROM part_sums WHERE n_parts >= 2
-        UNION ALL
-        SELECT 'cover_sum', whole_key, NULL, sum_chosen_low, sum_chosen_high, sum_widest_low, sum_widest_high,
-               NULL, NULL, NULL, NULL, NULL, NULL
-        FROM part_sums WHERE covers
-        UNION ALL
-        SELECT 'cumulative', quantity_key, NULL, NULL, NULL, NULL, NULL, check_id, low_bound, high_bound, outcome,
-               certainty, message
-        FROM series_checks
-    ) r
-    JOIN quantities w ON w.quantity_key = r.whole_key
-    LEFT JOIN quantities p ON p.quantity_key = r.part_key
-) b;
+FROM check_outcomes b
+JOIN quantities w ON w.quantity_key = b.whole_key
+LEFT JOIN quantities p ON p.quantity_key = b.part_key
+LEFT JOIN series_checks s ON b.kind = 'cumulative' AND s.check_id = b.check_id;
 COMMENT ON VIEW checks IS 'Every part/whole and sum relation evaluated, whether it holds or not, worded when read';
 COMMENT ON COLUMN checks.check_id IS 'Stable id of the check';
 COMMENT ON COLUMN checks.kind IS 'part_whole (a part is not above its whole), parts_sum (disjoint parts add up to no more than the whole), cover_sum (parts that cover the whole completely add up to no less than it) or cumulative (a source''s "as of" figure for a quantity does not fall below its previous one unless explained)';
