@@ -250,4 +250,6 @@ def test_check_outcomes_are_the_checks_without_words(seed_db: duckdb.DuckDBPyCon
     """).fetchall()  # fmt: skip
     assert outcomes == worded
     assert len(outcomes) == 236
+    keys = seed_db.execute("SELECT quantity_key FROM quantities ORDER BY quantity_id").fetchall()
+    assert [k for (k,) in keys] == list(range(1, 201))  # numbered in the order of quantity ids
     assert sum(row[7] == "consistent" for row in outcomes) == 228
