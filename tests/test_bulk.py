@@ -49,6 +49,19 @@ def test_a_parquet_table_round_trips_the_claims_table(folder: Path, tmp_path: Pa
     assert claimset.claims_frame()["line"].to_list() == list(range(1, frame.height + 1))
 
 
+def test_text_is_trimmed_and_empty_text_is_null_in_parquet_too(folder: Path) -> None:
+    """A column whose cells are all tidy is used as read; one with spaces around a cell or an empty cell is
+    trimmed, and its empty cells become null, like the same cell in YAML."""
+    frame = load.load_claims(folder).claims_frame().drop("file", "line")
+    (folder / "claims.yaml").unlink()
+    untidy = frame.with_columns(pl.col("side").str.pad_start(12, " "), pl.lit("").alias("notes"),
+                                pl.lit("  ").alias("revision"))  # fmt: skip
+    untidy.write_parquet(folder / "all.parquet")
+    loaded = load.load_claims(folder).claims_frame().drop("file", "line")
+    assert loaded.sort("claim_id").equals(frame.with_columns(pl.lit(None, pl.String).alias("revision"),
+                                                             pl.lit(None, pl.String).alias("notes")).sort("claim_id"))
+
+
 @pytest.mark.parametrize(
     ("row", "expected"),
     [

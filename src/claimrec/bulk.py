@@ -118,9 +118,9 @@ def _read_table(r, path: Path, ctx) -> pl.DataFrame | None:  # noqa: ANN001
     if t.failed:
         return None
     name = r.name(path)
-    return t.frame.select(
-        *COLUMNS, pl.lit(name).alias("file"), pl.col("_row").cast(pl.Int32).alias("line")
-    ).cast(CLAIM_SCHEMA)
+    frame = t.frame.select(*COLUMNS, pl.lit(name).alias("file"), pl.col("_row").cast(pl.Int32).alias("line"))
+    # only the columns not yet in their type: Polars copies a text column cast to its own type (2 GB at 10^7 rows)
+    return frame.cast({c: kind for c, kind in CLAIM_SCHEMA.items() if frame.schema[c] != kind})
 
 
 def _raw(column: str) -> str:
@@ -137,6 +137,9 @@ def _typed(raw: pl.DataFrame) -> pl.DataFrame:
     for column in COLUMNS:
         kind, col = CLAIM_SCHEMA[column], pl.col(column)
         if kind == pl.String:
+            if _tidy(raw.get_column(column)):
+                out.append(col.cast(pl.String))  # kept as read: no copy of its text
+                continue
             text = col.cast(pl.String).str.strip_chars()
             out.append(pl.when(text == "").then(None).otherwise(text).alias(column))
             continue
@@ -151,6 +154,14 @@ def _typed(raw: pl.DataFrame) -> pl.DataFrame:
             out.append(col.cast(kind, strict=False).alias(column))
         out.append(col.alias(_raw(column)))
     return raw.select(out)
+
+
+def _tidy(column: pl.Series) -> bool:
+    """Whether a text column has no empty cell and no cell with spaces around it, so that it can be used as
+    read. Stripping is tried on this one column only: the copy it makes is dropped at once, rather than
+    every text column being copied while the table as read is still held."""
+    text = column.cast(pl.String)
+    return text.str.strip_chars().str.len_bytes().sum() == text.str.len_bytes().sum() and not (text == "").any()
 
 
 def _check_types(t: _Table) -> pl.Expr:
