@@ -160,7 +160,8 @@ STAGE_LINE = re.compile(r"^\s*(\w+): .*\((\d+(?:\.\d+)?) s\)$")
 
 def prefect_overhead(work: Path) -> dict:
     """The seed claims end to end: the plain command with the seconds of each of its stages, the same run as a
-    Prefect flow, and how long the imports alone take (claimrec's own, then Great Expectations and Prefect)."""
+    Prefect flow, and how long the imports take (claimrec's own, then Great Expectations and Prefect each on top
+    of it, in a fresh Python)."""
     env = {**os.environ, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_API_URL": ""}
     env.pop("PREFECT_API_URL")
     claims = str(ROOT / "claims")
@@ -174,17 +175,15 @@ def prefect_overhead(work: Path) -> dict:
                           "--reports", str(work / "p")])  # fmt: skip
     flow, _ = run([sys.executable, str(ROOT / "flows" / "pipeline.py"), "--claims", claims, "--db",
                    str(work / "f.duckdb"), "--reports", str(work / "f")])  # fmt: skip
-    imports = {}
-    for name, statement in (("python", "pass"), ("claimrec", "import claimrec.cli, claimrec.pipeline"),
-                            ("great_expectations", "import great_expectations"), ("prefect", "import prefect")):  # fmt: skip
-        imports[name], _ = run([sys.executable, "-c", statement])
-    imports = {name: seconds - imports["python"] if name != "python" else seconds for name, seconds in imports.items()}
+    python, _ = run([sys.executable, "-c", "pass"])
+    command, _ = run([sys.executable, "-c", "import claimrec.cli, claimrec.pipeline"])
+    imports = {"python": python, "claimrec": command - python}
+    for module in ("great_expectations", "prefect"):  # each on top of claimrec's own imports, as in a run
+        _, printed_time = run([sys.executable, "-c", "import time, claimrec.cli, claimrec.pipeline;"
+                               f" start = time.perf_counter(); import {module}; print('import-seconds', time.perf_counter() - start)"])
+        imports[module] = float(re.search(r"import-seconds ([\d.e-]+)", printed_time)[1])
     stages = {m[1]: float(m[2]) for m in map(STAGE_LINE.match, printed.splitlines()) if m}
     return {"plain_s": plain, "flow_s": flow, "imports": imports, "stages": stages}
-
-
-def _has(con, table: str) -> bool:  # noqa: ANN001
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0])
 
 
 def machine() -> str:
@@ -295,7 +294,7 @@ def seed_run_lines(flow: dict) -> list[str]:
     """The seed run's time, split into Python start-up and imports, Great Expectations, the pipeline's own
     work, and Prefect's start-up (the flow's time over the plain command's)."""
     stages, imports = flow["stages"], flow["imports"]
-    gx_import = imports["great_expectations"]  # each import is timed alone in a fresh Python, less its start-up
+    gx_import = imports["great_expectations"]
     validating = stages.get("validate", 0.0) + stages.get("verify", 0.0)
     own = sum(stages.values())
     gx_work = max(validating - gx_import, 0.0)
