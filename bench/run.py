@@ -180,7 +180,8 @@ def prefect_overhead(work: Path) -> dict:
     imports = {"python": python, "claimrec": command - python}
     for module in ("great_expectations", "prefect"):  # each on top of claimrec's own imports, as in a run
         _, printed_time = run([sys.executable, "-c", "import time, claimrec.cli, claimrec.pipeline;"
-                               f" start = time.perf_counter(); import {module}; print('import-seconds', time.perf_counter() - start)"])
+                               f" start = time.perf_counter(); import {module};"
+                               " print('import-seconds', time.perf_counter() - start)"])  # fmt: skip
         imports[module] = float(re.search(r"import-seconds ([\d.e-]+)", printed_time)[1])
     stages = {m[1]: float(m[2]) for m in map(STAGE_LINE.match, printed.splitlines()) if m}
     return {"plain_s": plain, "flow_s": flow, "imports": imports, "stages": stages}
@@ -299,13 +300,13 @@ def seed_run_lines(flow: dict) -> list[str]:
     own = sum(stages.values())
     gx_work = max(validating - gx_import, 0.0)
     rest = own - validating
-    table = " ".join(f"{name} {seconds:.1f} s;" for name, seconds in stages.items())
+    table = "; ".join(f"{name} {seconds:.1f} s" for name, seconds in stages.items())
     return [
         f"Seed claims end to end: `claimrec run` {flow['plain_s']:.1f} s, the same run as a Prefect"
         f" flow (`python flows/pipeline.py`, temporary server) {flow['flow_s']:.1f} s, so Prefect's own start-up"
         f" and task bookkeeping take {flow['flow_s'] - flow['plain_s']:.1f} s.",
         "",
-        f"- Stages of `claimrec run`, as it prints them: {table.rstrip(';')}. Together {own:.1f} s.",
+        f"- Stages of `claimrec run`, as it prints them: {table}. Together {own:.1f} s.",
         f"- Great Expectations: importing it {gx_import:.1f} s (done inside validate), its suites and Data Docs"
         f" {gx_work:.1f} s (validate and verify).",
         f"- The pipeline's own work besides Great Expectations (parse, store, reconcile, report, publish):"

@@ -16,8 +16,8 @@ from support import snapshot
 
 REBUILT_TABLES = ("documents", "sources", "units", "taxonomy", "taxonomy_paths", "qualifiers", "claims",
                   "quantities", "quantity_links", "part_sums", "series_checks", "findings")  # fmt: skip
-VIEWS = ("check_outcomes", "checks", "claims_per_source", "contested_quantities", "findings_with_quotes", "quantity_bounds",
-         "quantity_parts")  # fmt: skip
+VIEWS = ("check_outcomes", "checks", "claims_per_source", "contested_quantities", "findings_with_quotes",
+         "quantity_bounds", "quantity_parts")  # fmt: skip
 
 
 def _rows(db: Path, table: str) -> list[tuple]:
