@@ -128,3 +128,27 @@ def test_quantity_bounds_match_the_claims(seed_db: duckdb.DuckDBPyConnection) ->
     assert got["widest_high"].to_list() == expected["widest_high"].to_list()
     contradicted = (expected["max_low"] > expected["min_high"]).fill_null(False).to_list()
     assert [s == "contradicted" for s in got["status"].to_list()] == contradicted
+
+
+def test_claims_share_a_quantity_code_exactly_when_they_share_a_quantity_id(mini: Path) -> None:
+    # subjects worded differently but with one slug, a subject with no slug, another period, another side
+    rows = [("k1", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 5; subject: T-72 tanks"),
+            ("k2", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 6; subject: t 72 Tanks!"),
+            ("k3", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 7; subject: '!!'"),
+            ("k4", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 8"),
+            ("k5", "ngo", "killed", "side_a", "military", 2018, "qualifier: exact; value: 9; subject: T-72 tanks"),
+            ("k6", "ngo", "killed", "side_b", "military", 2019, "qualifier: exact; value: 9; subject: T-72 tanks")]  # fmt: skip
+    (mini / "codes.yaml").write_text(claims_yaml(rows), encoding="utf-8")
+    con = reconciled(mini)
+    codes = dict(con.execute("SELECT claim_id, quantity_code FROM claims WHERE claim_id LIKE 'k%'").fetchall())
+    assert codes["k1"] == codes["k2"]
+    assert codes["k3"] == codes["k4"]  # a subject with nothing to slug is no subject, as in the quantity id
+    assert len({codes[c] for c in ("k1", "k3", "k5", "k6")}) == 4
+    pairs = con.execute("""
+        SELECT count(DISTINCT quantity_id), count(DISTINCT quantity_code), count(DISTINCT (quantity_id, quantity_code))
+        FROM claims
+    """).fetchone()  # fmt: skip
+    assert pairs[0] == pairs[1] == pairs[2] == con.execute("SELECT count(*) FROM quantities").fetchone()[0]
+    assert con.execute("SELECT quantity_id FROM claims WHERE claim_id = 'k2'").fetchone()[0].endswith(
+        "/t-72-tanks/2019"
+    )

@@ -3,7 +3,7 @@
 -- written here; relations.sql adds the bounds their parts and wholes imply, working from the temporary
 -- table `q` of their keys. Every statement is re-runnable on the same claims with the same result.
 --
--- The claims are read once, grouped by quantity. Claims are compared within a group: the claims of one
+-- The claims are read once, grouped by quantity (by its integer code, claims.sql). Claims are compared within a group: the claims of one
 -- quantity stated as of the same date, undated claims forming a group of their own (a series of "as of"
 -- figures is checked in relations.sql). The reference group of a quantity, which gives its consensus, is
 -- the undated one, else the latest.
@@ -20,7 +20,7 @@ FROM taxonomy;
 -- so that its row number is the quantity's key (numbering with a window over the ids cost four times more).
 CREATE TEMP TABLE quantity_stats AS
 WITH grouped AS (
-    SELECT quantity_id, min(rowid) AS first_row,
+    SELECT quantity_code, min(rowid) AS first_row,
            count(*)::INTEGER AS n_claims,
            count(DISTINCT source_id)::INTEGER AS n_sources,
            min(low) AS widest_low,
@@ -31,32 +31,32 @@ WITH grouped AS (
            max(low) FILTER (WHERE as_of IS NULL) AS undated_top_low,
            min(high) FILTER (WHERE as_of IS NULL) AS undated_bottom_high
     FROM claims
-    GROUP BY quantity_id
+    GROUP BY quantity_code
 )
-SELECT g.quantity_id, c.metric, c.side, c.category, c.subject, c.period_start, c.period_end, c.unit,
-       g.* EXCLUDE (quantity_id, first_row)
+SELECT c.quantity_id, g.quantity_code, c.metric, c.side, c.category, c.subject, c.period_start, c.period_end,
+       c.unit, g.* EXCLUDE (quantity_code, first_row)
 FROM grouped g
-JOIN (SELECT rowid AS first_row, metric, side, category, subject, period_start, period_end, unit
+JOIN (SELECT rowid AS first_row, quantity_id, metric, side, category, subject, period_start, period_end, unit
       FROM claims WHERE rowid IN (SELECT first_row FROM grouped)) c USING (first_row)
-ORDER BY g.quantity_id;
+ORDER BY c.quantity_id;
 
 -- The groups of claims stated as of a date (a small share of the claims).
 CREATE TEMP TABLE dated_groups AS
-SELECT quantity_id, as_of, count(*) AS n, max(low) AS top_low, min(high) AS bottom_high
+SELECT quantity_code, as_of, count(*) AS n, max(low) AS top_low, min(high) AS bottom_high
 FROM claims
 WHERE as_of IS NOT NULL
-GROUP BY quantity_id, as_of;
+GROUP BY quantity_code, as_of;
 
 -- Of the dated groups, the latest of each quantity (its reference group when it has no undated claims), and
 -- whether any of them is disjoint.
 CREATE TEMP TABLE latest_dated AS
-SELECT quantity_id, top_low, bottom_high,
-       bool_or(coalesce(top_low > bottom_high, false)) OVER (PARTITION BY quantity_id) AS any_disjoint
+SELECT quantity_code, top_low, bottom_high,
+       bool_or(coalesce(top_low > bottom_high, false)) OVER (PARTITION BY quantity_code) AS any_disjoint
 FROM dated_groups
-QUALIFY as_of = max(as_of) OVER (PARTITION BY quantity_id);
+QUALIFY as_of = max(as_of) OVER (PARTITION BY quantity_code);
 
 INSERT INTO quantities BY NAME
-SELECT * EXCLUDE (n_undated, undated_top_low, undated_bottom_high, any_disjoint, reference_top, reference_bottom,
+SELECT * EXCLUDE (quantity_code, n_undated, undated_top_low, undated_bottom_high, any_disjoint, reference_top, reference_bottom,
                  period_words),
        concat_ws(', ', metric, side, category, subject, period_words) AS label,
        CASE WHEN reference_top <= coalesce(reference_bottom, reference_top) THEN reference_top END AS consensus_low,
@@ -73,7 +73,7 @@ FROM (
            CASE WHEN s.n_undated > 0 THEN s.undated_top_low ELSE d.top_low END AS reference_top,
            CASE WHEN s.n_undated > 0 THEN s.undated_bottom_high ELSE d.bottom_high END AS reference_bottom
     FROM quantity_stats s
-    LEFT JOIN latest_dated d USING (quantity_id)
+    LEFT JOIN latest_dated d USING (quantity_code)
     -- periods are worded once each, not once per quantity
     JOIN (SELECT period_start, period_end, claimrec_period(period_start, period_end) AS period_words
           FROM (SELECT DISTINCT period_start, period_end FROM quantity_stats)) w USING (period_start, period_end)
@@ -90,8 +90,9 @@ SELECT x.quantity_key, x.quantity_id, x.subject, x.period_start, x.period_end, x
        x.widest_low, x.widest_high, x.highest_low, x.lowest_high, x.chosen_low, x.chosen_high,
        m.node_key AS metric_key, sd.node_key AS side_key, sd.depth AS side_depth,
        ct.node_key AS category_key, ct.depth AS category_depth, p.period_key,
-       coalesce(u.additive, false) AS additive
+       coalesce(u.additive, false) AS additive, k.quantity_code
 FROM quantities x
+JOIN (SELECT rowid + 1 AS quantity_key, quantity_code FROM quantity_stats) k USING (quantity_key)
 JOIN periods p USING (period_start, period_end)
 LEFT JOIN node_keys m ON m.dimension = 'metric' AND m.node_id = x.metric
 LEFT JOIN node_keys sd ON sd.dimension = 'side' AND sd.node_id = x.side
@@ -101,17 +102,19 @@ LEFT JOIN units u ON u.unit = x.unit;
 -- disjoint_claims: within a group of at most 10 claims, every pair whose intervals do not meet,
 -- the lower claim first (at most 45 pairs a group, so the work grows with the number of claims).
 CREATE TEMP TABLE disjoint_groups AS
-SELECT quantity_id, NULL::DATE AS as_of, n_undated AS n, undated_top_low AS top_low,
+SELECT quantity_code, quantity_id, NULL::DATE AS as_of, n_undated AS n, undated_top_low AS top_low,
        undated_bottom_high AS bottom_high
 FROM quantity_stats WHERE n_undated > 0 AND undated_top_low > undated_bottom_high
 UNION ALL
-SELECT quantity_id, as_of, n, top_low, bottom_high FROM dated_groups WHERE top_low > bottom_high;
+SELECT d.quantity_code, s.quantity_id, d.as_of, d.n, d.top_low, d.bottom_high
+FROM dated_groups d JOIN quantity_stats s USING (quantity_code)
+WHERE d.top_low > d.bottom_high;
 
 CREATE TEMP TABLE disjoint_members AS
-SELECT c.claim_id, c.source_id, c.quantity_id, c.as_of, c.low, c.high, c.qualifier, c.value, c.stated_low,
+SELECT c.claim_id, c.source_id, c.quantity_id, c.quantity_code, c.as_of, c.low, c.high, c.qualifier, c.value, c.stated_low,
        c.stated_high
 FROM claims c
-SEMI JOIN disjoint_groups g ON g.quantity_id = c.quantity_id AND c.as_of IS NOT DISTINCT FROM g.as_of;
+SEMI JOIN disjoint_groups g ON g.quantity_code = c.quantity_code AND c.as_of IS NOT DISTINCT FROM g.as_of;
 
 INSERT INTO findings BY NAME
 SELECT 'F' || substr(md5('disjoint_claims|' || a.claim_id || '|' || b.claim_id), 1, 12) AS finding_id,
@@ -134,8 +137,8 @@ SELECT 'F' || substr(md5('disjoint_claims|' || a.claim_id || '|' || b.claim_id),
                 || ') disagree on ' || q.label
        END || '; the figures do not overlap, ' || claimrec_number(b.low - a.high) || ' apart.' AS message
 FROM disjoint_groups g
-JOIN disjoint_members a ON a.quantity_id = g.quantity_id AND a.as_of IS NOT DISTINCT FROM g.as_of
-JOIN disjoint_members b ON b.quantity_id = g.quantity_id AND b.as_of IS NOT DISTINCT FROM g.as_of AND a.high < b.low
+JOIN disjoint_members a ON a.quantity_code = g.quantity_code AND a.as_of IS NOT DISTINCT FROM g.as_of
+JOIN disjoint_members b ON b.quantity_code = g.quantity_code AND b.as_of IS NOT DISTINCT FROM g.as_of AND a.high < b.low
 JOIN sources sa ON sa.source_id = a.source_id
 JOIN sources sb ON sb.source_id = b.source_id
 JOIN q ON q.quantity_id = a.quantity_id
@@ -163,7 +166,7 @@ SELECT 'F' || substr(md5('disjoint_claims|' || g.quantity_id || '|' || coalesce(
            || claimrec_number(g.top_low - g.bottom_high) || ' above the lowest high, '
            || claimrec_number(g.bottom_high) || '.' AS message
 FROM disjoint_groups g
-JOIN disjoint_members c ON c.quantity_id = g.quantity_id AND c.as_of IS NOT DISTINCT FROM g.as_of
+JOIN disjoint_members c ON c.quantity_code = g.quantity_code AND c.as_of IS NOT DISTINCT FROM g.as_of
              AND (c.high < g.top_low OR c.low > g.bottom_high)
 JOIN q ON q.quantity_id = g.quantity_id
 WHERE g.n > 10

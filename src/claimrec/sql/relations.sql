@@ -138,7 +138,8 @@ WHERE quantities.quantity_key = b.quantity_key;
 -- 6. Findings. part_exceeds_whole: one per pair of claims (whole claim first) that clash, looked for only
 --    in the part/whole pairs where a claim on the part is above a claim on the whole.
 CREATE TEMP TABLE clashing_pairs AS
-SELECT w.quantity_id AS whole_quantity_id, p.quantity_id AS part_quantity_id, p.highest_low AS max_low,
+SELECT w.quantity_id AS whole_quantity_id, p.quantity_id AS part_quantity_id, w.quantity_code AS whole_code,
+       p.quantity_code AS part_code, p.highest_low AS max_low,
        w.lowest_high AS min_high, p.widest_low > w.widest_high AS definite, p.label AS part_label,
        w.label AS whole_label, p.n_claims * w.n_claims > 100 AS big
 FROM quantity_links l
@@ -165,8 +166,8 @@ SELECT 'F' || substr(md5('part_exceeds_whole|' || wc.claim_id || '|' || pc.claim
            || claimrec_figure(wc.qualifier, wc.value, wc.stated_low, wc.stated_high) || ' for the whole, '
            || x.whole_label || ', by ' || claimrec_number(pc.low - wc.high) || '.' AS message
 FROM clashing_pairs x
-JOIN claims pc ON pc.quantity_id = x.part_quantity_id AND pc.low > x.min_high
-JOIN claims wc ON wc.quantity_id = x.whole_quantity_id AND pc.low > wc.high
+JOIN claims pc ON pc.quantity_code = x.part_code AND pc.low > x.min_high
+JOIN claims wc ON wc.quantity_code = x.whole_code AND pc.low > wc.high
 JOIN sources sp ON sp.source_id = pc.source_id
 JOIN sources sw ON sw.source_id = wc.source_id
 WHERE NOT x.big
@@ -176,12 +177,12 @@ ORDER BY finding_id;
 --    claims above the whole's lowest high and the whole's claims below the part's highest low.
 INSERT INTO findings BY NAME
 WITH involved AS (
-    SELECT x.*, false AS is_part, c.claim_id, c.source_id, c.low
-    FROM clashing_pairs x JOIN claims c ON c.quantity_id = x.whole_quantity_id AND c.high < x.max_low
+    SELECT x.* EXCLUDE (whole_code, part_code), false AS is_part, c.claim_id, c.source_id, c.low
+    FROM clashing_pairs x JOIN claims c ON c.quantity_code = x.whole_code AND c.high < x.max_low
     WHERE x.big
     UNION ALL
-    SELECT x.*, true AS is_part, c.claim_id, c.source_id, c.low
-    FROM clashing_pairs x JOIN claims c ON c.quantity_id = x.part_quantity_id AND c.low > x.min_high
+    SELECT x.* EXCLUDE (whole_code, part_code), true AS is_part, c.claim_id, c.source_id, c.low
+    FROM clashing_pairs x JOIN claims c ON c.quantity_code = x.part_code AND c.low > x.min_high
     WHERE x.big
 )
 SELECT 'F' || substr(md5('part_exceeds_whole|' || whole_quantity_id || '|' || part_quantity_id), 1, 12)
@@ -228,20 +229,22 @@ SELECT 'F' || substr(md5(c.kind || '|' || c.whole_quantity_id), 1, 12) AS findin
        any_value(c.margin) AS margin,
        any_value(c.message) AS message
 FROM members c
-JOIN claims cl ON cl.quantity_id = c.member
+JOIN q m ON m.quantity_id = c.member
+JOIN claims cl ON cl.quantity_code = m.quantity_code
 GROUP BY c.kind, c.whole_quantity_id
 ORDER BY finding_id;
 
 -- 7. Cumulative series: one source's claims on one quantity stated as of successive dates. Each claim is
 --    compared with the one before it; a fall (its high below the earlier low) with no `revision` is a finding.
 CREATE TEMP TABLE series AS
-SELECT quantity_id, source_id, claim_id, as_of, low, high, revision, qualifier, value, stated_low, stated_high,
+SELECT quantity_code, quantity_id, source_id, claim_id, as_of, low, high, revision, qualifier, value, stated_low,
+       stated_high,
        lag(claim_id) OVER w AS prev_id, lag(low) OVER w AS prev_low, lag(as_of) OVER w AS prev_as_of,
        lag(qualifier) OVER w AS prev_qualifier, lag(value) OVER w AS prev_value,
        lag(stated_low) OVER w AS prev_stated_low, lag(stated_high) OVER w AS prev_stated_high
 FROM claims
 WHERE as_of IS NOT NULL
-WINDOW w AS (PARTITION BY source_id, quantity_id ORDER BY as_of, claim_id);
+WINDOW w AS (PARTITION BY source_id, quantity_code ORDER BY as_of, claim_id);
 
 INSERT INTO series_checks
 SELECT 'C' || substr(md5('cumulative|' || s.prev_id || '|' || s.claim_id), 1, 12) AS check_id,
@@ -259,7 +262,7 @@ SELECT 'C' || substr(md5('cumulative|' || s.prev_id || '|' || s.claim_id), 1, 12
                    ELSE ': it did not fall.' END
 FROM series s
 JOIN sources src USING (source_id)
-JOIN q USING (quantity_id)
+JOIN q USING (quantity_code)
 WHERE s.prev_id IS NOT NULL
 ORDER BY check_id;
 

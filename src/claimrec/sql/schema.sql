@@ -130,7 +130,8 @@ CREATE TABLE claims (
     unit         VARCHAR,
     low          DOUBLE,
     high         DOUBLE,
-    quantity_id  VARCHAR
+    quantity_id  VARCHAR,
+    quantity_code BIGINT
 );
 COMMENT ON TABLE claims IS 'One row per claim: one figure from one source about one quantity, with the exact quote it came from and the interval it implies';
 COMMENT ON COLUMN claims.claim_id IS 'Stable id of the claim, unique across all claim files';
@@ -157,6 +158,7 @@ COMMENT ON COLUMN claims.unit IS 'Unit of the figure (from the metric)';
 COMMENT ON COLUMN claims.low IS 'Lowest true value the claim allows, from its figure and qualifier';
 COMMENT ON COLUMN claims.high IS 'Highest true value the claim allows; NULL = no upper bound';
 COMMENT ON COLUMN claims.quantity_id IS 'The quantity the claim is about (quantities.quantity_id)';
+COMMENT ON COLUMN claims.quantity_code IS 'The quantity as an integer: equal codes exactly when equal quantity_id, within one database (reconciliation groups and joins claims by it)';
 
 CREATE TABLE quantities (
     quantity_id    VARCHAR NOT NULL,
