@@ -83,7 +83,9 @@ def read_tables(reader, paths: list[Path], ctx, known_ids: set[str]) -> pl.DataF
         return None
     if not frames:
         return pl.DataFrame(schema=CLAIM_SCHEMA)
-    claims = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
+    # One chunk, as the frame is loaded into DuckDB (store.load_into): made here, the copy replaces the
+    # frame as read instead of living beside it through validation and loading.
+    claims = pl.concat(frames, how="vertical", rechunk=True) if len(frames) > 1 else frames[0].rechunk()
     _check_duplicates(reader, claims, known_ids)
     return claims
 

@@ -203,7 +203,8 @@ def load_into(con: duckdb.DuckDBPyConnection, claimset: ClaimSet, claims: pl.Dat
     # Arrow's string views are Polars' own layout: the frame goes to DuckDB without copying a string (the
     # default, oldest Arrow level copies every one; DuckDB scans either as fast). One chunk is one Arrow batch,
     # which DuckDB reads in order: the claims table then keeps the frame's row order, run after run (several
-    # batches would be inserted in whatever order the threads finish them).
+    # batches would be inserted in whatever order the threads finish them). Claim tables are already one chunk
+    # (bulk.read_tables), so for them the rechunk copies nothing.
     frame = claimset.claims_frame() if claims is None else claims
     con.register("incoming", frame.rechunk().to_arrow(compat_level=pl.CompatLevel.newest()))
     try:
