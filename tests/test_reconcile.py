@@ -137,7 +137,8 @@ def test_claims_share_a_quantity_code_exactly_when_they_share_a_quantity_id(mini
             ("k3", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 7; subject: '!!'"),
             ("k4", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 8"),
             ("k5", "ngo", "killed", "side_a", "military", 2018, "qualifier: exact; value: 9; subject: T-72 tanks"),
-            ("k6", "ngo", "killed", "side_b", "military", 2019, "qualifier: exact; value: 9; subject: T-72 tanks")]  # fmt: skip
+            ("k6", "ngo", "killed", "side_b", "military", 2019, "qualifier: exact; value: 9; subject: T-72 tanks"),
+            ]  # fmt: skip
     (mini / "codes.yaml").write_text(claims_yaml(rows), encoding="utf-8")
     con = reconciled(mini)
     codes = dict(con.execute("SELECT claim_id, quantity_code FROM claims WHERE claim_id LIKE 'k%'").fetchall())

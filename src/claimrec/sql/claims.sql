@@ -4,16 +4,16 @@
 --   * the quantity it is about: same metric, side, category, subject and period. The words of periods
 --     and subjects are worked out once per distinct value, not once per claim;
 --   * the quantity's integer code: the ranks of its metric, side, category, subject slug and period words,
---     each among this load's distinct values, packed into the bits of one BIGINT. Two claims have the same
---     code exactly when they have the same quantity_id, and reconciliation groups and joins the claims by
---     the code, an integer, rather than by the text.
+--     each among this load's distinct values, as the digits of one BIGINT in mixed radix. Two claims have the
+--     same code exactly when they have the same quantity_id, and reconciliation groups and joins the claims
+--     by the code, an integer, rather than by the text.
 -- The lookups (readings, periods, subjects) are small temporary tables, and every join builds its hash table
 -- on the lookup and streams the claims through it: the claims keep the order of `incoming` (file and row
 -- order) and are never held in a hash table themselves. DuckDB estimates a registered Arrow table at one row
 -- whatever its size, and would build on the claims instead; so the swap of build and probe sides is turned
 -- off for the insert (and back on after it).
 
--- Ranks start at 1 (0 is "no subject"); each dimension gets the bits its largest rank needs.
+-- Ranks start at 1 (a subject slug's rank is 0 for "no subject"); each part's radix is its largest rank + 1.
 CREATE OR REPLACE TEMP TABLE claim_nodes AS
 SELECT dimension, node_id, row_number() OVER (PARTITION BY dimension ORDER BY node_id) AS node_rank
 FROM taxonomy;

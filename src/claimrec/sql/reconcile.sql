@@ -3,10 +3,10 @@
 -- written here; relations.sql adds the bounds their parts and wholes imply, working from the temporary
 -- table `q` of their keys. Every statement is re-runnable on the same claims with the same result.
 --
--- The claims are read once, grouped by quantity (by its integer code, claims.sql). Claims are compared within a group: the claims of one
--- quantity stated as of the same date, undated claims forming a group of their own (a series of "as of"
--- figures is checked in relations.sql). The reference group of a quantity, which gives its consensus, is
--- the undated one, else the latest.
+-- The claims are read once, grouped by quantity (by its integer code, claims.sql). Claims are compared
+-- within a group: the claims of one quantity stated as of the same date, undated claims forming a group of
+-- their own (a series of "as of" figures is checked in relations.sql). The reference group of a quantity,
+-- which gives its consensus, is the undated one, else the latest.
 --
 -- Quantities get an integer `quantity_key` in the order of their ids, and sides, categories, metrics and
 -- periods get integer keys too: the part/whole joins of relations.sql compare numbers, not text.
@@ -56,8 +56,8 @@ FROM dated_groups
 QUALIFY as_of = max(as_of) OVER (PARTITION BY quantity_code);
 
 INSERT INTO quantities BY NAME
-SELECT * EXCLUDE (quantity_code, n_undated, undated_top_low, undated_bottom_high, any_disjoint, reference_top, reference_bottom,
-                 period_words),
+SELECT * EXCLUDE (quantity_code, n_undated, undated_top_low, undated_bottom_high, any_disjoint, reference_top,
+                 reference_bottom, period_words),
        concat_ws(', ', metric, side, category, subject, period_words) AS label,
        CASE WHEN reference_top <= coalesce(reference_bottom, reference_top) THEN reference_top END AS consensus_low,
        CASE WHEN reference_top <= reference_bottom THEN reference_bottom END AS consensus_high,
@@ -111,8 +111,8 @@ FROM dated_groups d JOIN quantity_stats s USING (quantity_code)
 WHERE d.top_low > d.bottom_high;
 
 CREATE TEMP TABLE disjoint_members AS
-SELECT c.claim_id, c.source_id, c.quantity_id, c.quantity_code, c.as_of, c.low, c.high, c.qualifier, c.value, c.stated_low,
-       c.stated_high
+SELECT c.claim_id, c.source_id, c.quantity_id, c.quantity_code, c.as_of, c.low, c.high, c.qualifier, c.value,
+       c.stated_low, c.stated_high
 FROM claims c
 SEMI JOIN disjoint_groups g ON g.quantity_code = c.quantity_code AND c.as_of IS NOT DISTINCT FROM g.as_of;
 
