@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("parse", "load", "validate", "reconcile", "history", "report")
+STAGES = ("parse", "load", "validate", "reconcile", "verify", "history", "report")
 
 
 def targets(results: list[dict]) -> list[tuple[str, bool, str]]:
@@ -111,6 +111,7 @@ def measure_one(n: int, folder: Path, work: Path) -> dict:
     if n <= 100_000:
         seconds["same_quantity"], seconds["pandas"] = same_quantity_side_by_side(con)
     timed("reconcile", lambda: store.reconcile_into(con))
+    timed("verify", lambda: validate.validate_outputs(con))
     con.execute("SET VARIABLE run_id = 'bench'")
     timed("history", lambda: con.execute(store.sql("history")))
     counts = store.counts(con)
@@ -264,6 +265,7 @@ def render(results: list[dict], flow: dict | None) -> str:
     lines += ["", "Stages: parse = read and check the claim files (Parquet) into a frame; validate = the Great"
               " Expectations suite over the claims; load = write claims and reference data into a new DuckDB file;"
               " reconcile = intervals' quantities, bounds, disjoint claims, part/whole relations, sums, findings;"
+              " verify = the Great Expectations output suites over the reconciled tables (the run's verify stage);"
               " history = claim versions and finding history; report = `discrepancies.md` (summarised past"
               " 200 findings).", ""]  # fmt: skip
     for r in results:

@@ -21,7 +21,7 @@ def test_bench_runs_and_writes_its_table(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     text = out.read_text(encoding="utf-8")
     assert "| stage | 2,000 s | ×GROUP BY | peak MB | 4,000 s | ×GROUP BY | peak MB | growth 2,000 → 4,000 |" in text
-    for stage in ("GROUP BY (yardstick)", "parse", "validate", "load", "reconcile", "history", "report"):
+    for stage in ("GROUP BY (yardstick)", "parse", "validate", "load", "reconcile", "verify", "history", "report"):
         assert f"| {stage} |" in text
     assert "Same-quantity check at 2,000 claims, side by side" in text
     assert "2,000 claims: " in text and " findings; report " in text
