@@ -7,9 +7,9 @@
 --     each among this load's distinct values, as the digits of one BIGINT in mixed radix. Two claims have the
 --     same code exactly when they have the same quantity_id, and reconciliation groups and joins the claims
 --     by the code, an integer, rather than by the text.
--- The lookups (readings, periods, subjects) are small temporary tables, and every join builds its hash table
--- on the lookup and streams the claims through it: the claims keep the order of `incoming` (file and row
--- order) and are never held in a hash table themselves. DuckDB estimates a registered Arrow table at one row
+-- The lookups (taxonomy nodes, readings, periods, subjects) are small temporary tables, and every join builds
+-- its hash table on the lookup and streams the claims through it: the claims keep the order of `incoming`
+-- (file and row order) and are never held in a hash table themselves. DuckDB estimates a registered Arrow table at one row
 -- whatever its size, and would build on the claims instead; so the swap of build and probe sides is turned
 -- off for the insert (and back on after it).
 

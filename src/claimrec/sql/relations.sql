@@ -237,8 +237,7 @@ ORDER BY finding_id;
 -- 7. Cumulative series: one source's claims on one quantity stated as of successive dates. Each claim is
 --    compared with the one before it; a fall (its high below the earlier low) with no `revision` is a finding.
 CREATE TEMP TABLE series AS
-SELECT quantity_code, quantity_id, source_id, claim_id, as_of, low, high, revision, qualifier, value, stated_low,
-       stated_high,
+SELECT quantity_code, source_id, claim_id, as_of, low, high, revision, qualifier, value, stated_low, stated_high,
        lag(claim_id) OVER w AS prev_id, lag(low) OVER w AS prev_low, lag(as_of) OVER w AS prev_as_of,
        lag(qualifier) OVER w AS prev_qualifier, lag(value) OVER w AS prev_value,
        lag(stated_low) OVER w AS prev_stated_low, lag(stated_high) OVER w AS prev_stated_high
@@ -268,11 +267,12 @@ ORDER BY check_id;
 
 INSERT INTO findings BY NAME
 SELECT 'F' || substr(md5('cumulative_decrease|' || s.prev_id || '|' || s.claim_id), 1, 12) AS finding_id,
-       'cumulative_decrease' AS kind, s.quantity_id, [s.prev_id, s.claim_id] AS claim_ids,
+       'cumulative_decrease' AS kind, q.quantity_id, [s.prev_id, s.claim_id] AS claim_ids,
        [s.source_id, s.source_id] AS source_ids, true AS same_source, 'definite' AS certainty,
        NULL AS part_quantity_ids, s.prev_low AS low_bound, s.high AS high_bound, s.prev_low - s.high AS margin,
        c.message
 FROM series s
+JOIN q USING (quantity_code)
 JOIN series_checks c ON c.check_id = 'C' || substr(md5('cumulative|' || s.prev_id || '|' || s.claim_id), 1, 12)
 WHERE s.prev_low > s.high AND s.revision IS NULL
 ORDER BY finding_id;
