@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("parse", "load", "validate", "reconcile", "verify", "history", "report")
+STAGES = ("parse", "load", "validate", "reconcile", "verify", "history", "report", "history again", "carry")
+YARDSTICKS = {"yardstick": "GROUP BY (yardstick)", "copy": "copy of the Parquet (DuckDB alone)"}
 
 
 def targets(results: list[dict]) -> list[tuple[str, bool, str]]:
@@ -48,7 +49,9 @@ def targets(results: list[dict]) -> list[tuple[str, bool, str]]:
         stage, peak = max(r["peak_mb"].items(), key=lambda item: item[1])
         found.append(("peak memory of every stage at 10,000,000 ≤ 4 GB", peak <= 4000, f"{peak:,.0f} MB, {stage}"))
         ingest = r["seconds"]["parse"] + r["seconds"]["load"]
-        found.append(("ingestion (parse + load) of 10,000,000 from Parquet ≤ 10 s", ingest <= 10, f"{ingest:.2f} s"))
+        floor = f"; DuckDB's own copy of the same file {r['seconds']['copy']:.2f} s" if "copy" in r["seconds"] else ""
+        found.append(("ingestion (parse + load) of 10,000,000 from Parquet ≤ 10 s", ingest <= 10,
+                      f"{ingest:.2f} s{floor}"))
         found.append(("report at 10,000,000 ≤ 5 s", r["seconds"]["report"] <= 5, f"{r['seconds']['report']:.2f} s"))
         found.append(("report at 10,000,000 ≤ 20 MB", r["report_bytes"] <= 20e6, f"{r['report_bytes'] / 1e6:.2f} MB"))
     if 1_000_000 in by_size and 10_000_000 in by_size:
@@ -95,12 +98,16 @@ def measure_one(n: int, folder: Path, work: Path) -> dict:
         seconds[name], peaks[name] = time.perf_counter() - start, memory.stage()
         return value
 
-    building = work / f"bench-{n}.duckdb"
-    store.discard(building)
+    building, copied, carried = (work / f"{name}-{n}.duckdb" for name in ("bench", "copy", "carry"))
+    for path in (building, copied, carried):
+        store.discard(path)
     claimset = timed("parse", lambda: load.load_claims(folder))
     timed("validate", lambda: validate.validate(claimset))
     timed("load", lambda: store.build(claimset, validate.outcomes_frame("bench", []), work / "none.duckdb", building))
     del claimset
+    # what ingestion cannot beat: DuckDB copying the same Parquet file into a new file, with no checks or lookups
+    timed("copy", lambda: bare_copy(folder / "claims.parquet", copied))
+    store.discard(copied)
     con = duckdb.connect(str(building))
     memory.stage()
     start = time.perf_counter()
@@ -120,10 +127,47 @@ def measure_one(n: int, folder: Path, work: Path) -> dict:
     reports = work / f"reports-{n}"
     timed("report", lambda: report.write(con, reports))
     size = sum(p.stat().st_size for p in reports.iterdir())
+    # the next scheduled run on the same claims: its history finds every version still open and writes nothing,
+    # and its load first carries the history tables over from the published file
+    con.execute("SET VARIABLE run_id = 'bench-again'")
+    timed("history again", lambda: con.execute(store.sql("history")))
     con.close()
+    timed("carry", lambda: carry(building, carried))
+    store.discard(carried)
     store.discard(building)
     shutil.rmtree(reports, ignore_errors=True)
     return {"claims": n, "seconds": seconds, "peak_mb": peaks, "counts": counts, "report_bytes": size, "load": load_average}
+
+
+def bare_copy(parquet: Path, into: Path) -> None:
+    """DuckDB alone: a table made from the Parquet file as it is, written into a new database file."""
+    import duckdb
+
+    con = duckdb.connect(str(into))
+    try:
+        con.execute("CREATE TABLE claims AS SELECT * FROM read_parquet(?)", [str(parquet)])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def carry(previous: Path, into: Path) -> None:
+    """What a later run's load adds: the history tables of the published file copied into a new one."""
+    import duckdb
+
+    from claimrec import store
+
+    con = duckdb.connect(str(into))
+    try:
+        con.execute(store.sql("schema"))
+        store.attach_previous(con, previous)
+        con.execute("BEGIN TRANSACTION")
+        store.carry_history(con)
+        con.execute("COMMIT")
+        con.execute("DETACH previous")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
 
 
 def same_quantity_side_by_side(con) -> tuple[float, float]:  # noqa: ANN001
@@ -206,12 +250,12 @@ def table(results: list[dict]) -> list[str]:
     if len(sizes) >= 2:
         head += f" growth {sizes[-2]:,} → {sizes[-1]:,} |"
     lines = [head, "|---|" + "---:|---:|---:|" * len(sizes) + ("---:|" if len(sizes) >= 2 else "")]
-    for stage in ("yardstick", *STAGES):
+    for stage in (*YARDSTICKS, *STAGES):
         cells = []
         for r in results:
             s, y = r["seconds"][stage], r["seconds"]["yardstick"]
             cells.append(f"{s:.2f} | {s / y:.1f} | {r['peak_mb'][stage]:,.0f}")
-        row = f"| {'GROUP BY (yardstick)' if stage == 'yardstick' else stage} | " + " | ".join(cells) + " |"
+        row = f"| {YARDSTICKS.get(stage, stage)} | " + " | ".join(cells) + " |"
         if len(sizes) >= 2:
             row += f" ×{results[-1]['seconds'][stage] / results[-2]['seconds'][stage]:.1f} |"
         lines.append(row)
@@ -267,7 +311,10 @@ def render(results: list[dict], flow: dict | None) -> str:
               " reconcile = intervals' quantities, bounds, disjoint claims, part/whole relations, sums, findings;"
               " verify = the Great Expectations output suites over the reconciled tables (the run's verify stage);"
               " history = claim versions and finding history; report = `discrepancies.md` (summarised past"
-              " 200 findings).", ""]  # fmt: skip
+              " 200 findings); history again = the same on the next run over unchanged claims (every version is"
+              " still open, nothing is written); carry = what the next run's load adds: the history tables copied"
+              " from the published file into the new one. Copy of the Parquet = DuckDB alone making a table of the"
+              " claim file into a new database file, without checks or lookups: the floor for load.", ""]  # fmt: skip
     for r in results:
         c = r["counts"]
         lines.append(f"- {r['claims']:,} claims: {c['quantities']:,} quantities, {c['checks']:,} checks,"

@@ -177,11 +177,11 @@ def build(claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building
     building.unlink(missing_ok=True)
     con = _connect(building)
     try:
-        previous = _attach_previous(con, db_path)
+        previous = attach_previous(con, db_path)
         con.execute("BEGIN TRANSACTION")
         load_into(con, claimset, claims)
         if previous:
-            _carry_history(con)
+            carry_history(con)
         _insert(con, "validations", validations)
         con.execute("COMMIT")
         if previous:
@@ -237,7 +237,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
         con.unregister("incoming")
 
 
-def _attach_previous(con: duckdb.DuckDBPyConnection, db_path: Path) -> bool:
+def attach_previous(con: duckdb.DuckDBPyConnection, db_path: Path) -> bool:
     if not db_path.exists():
         return False
     try:
@@ -251,7 +251,7 @@ def _attach_previous(con: duckdb.DuckDBPyConnection, db_path: Path) -> bool:
     return True
 
 
-def _carry_history(con: duckdb.DuckDBPyConnection) -> None:
+def carry_history(con: duckdb.DuckDBPyConnection) -> None:
     """Copy every history table the previous file has, column by column where both have the column."""
     for table in HISTORY_TABLES:
         old = {r[0] for r in con.execute(

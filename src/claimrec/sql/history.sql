@@ -32,6 +32,8 @@ WHERE claim_versions.valid_to_run IS NULL
 
 -- A new version for every claim left without an open version: new, changed, or back after a removal. Such a
 -- claim's earlier versions, if any, are all closed, so its last version number is found among closed ones.
+-- The rows are written in whatever order the joins give them (readers order by claim id and version):
+-- sorting whole claims by id first took three times the memory and a tenth more time at 10^7 claims.
 INSERT INTO claim_versions BY NAME
 SELECT c.claim_id, coalesce(v.last_version, 0) + 1 AS version,
        claim_content_hash(c.source_id, c.document_id, c.section, c.quote, c.metric, c.side, c.category, c.subject,
@@ -43,8 +45,7 @@ SELECT c.claim_id, coalesce(v.last_version, 0) + 1 AS version,
 FROM claims c
 ANTI JOIN (SELECT claim_id FROM claim_versions WHERE valid_to_run IS NULL) o ON o.claim_id = c.claim_id
 LEFT JOIN (SELECT claim_id, max(version) AS last_version FROM claim_versions WHERE valid_to_run IS NOT NULL
-           GROUP BY claim_id) v ON v.claim_id = c.claim_id
-ORDER BY c.claim_id;
+           GROUP BY claim_id) v ON v.claim_id = c.claim_id;
 
 UPDATE finding_history SET resolved_run = getvariable('run_id')
 WHERE resolved_run IS NULL AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.finding_id = finding_history.finding_id);
