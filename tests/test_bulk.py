@@ -125,3 +125,24 @@ def test_an_unreadable_table_is_refused_clearly(folder: Path) -> None:
 def test_planted_parquet_is_not_read_as_claims(folder: Path) -> None:
     pl.DataFrame({"kind": ["disjoint_claims"], "claim_ids": [["a", "b"]]}).write_parquet(folder / "planted.parquet")
     assert load.load_claims(folder).n_claims == 7
+
+
+def test_a_parquet_table_of_many_row_groups_loads_every_claim_once(folder: Path, tmp_path: Path) -> None:
+    # row groups smaller than DuckDB's, so the claims arrive in many Arrow batches read on several threads
+    n = 300_000
+    table = pl.DataFrame({"claim_id": [f"bulk-{i:06d}" for i in range(n)]}).with_columns(
+        source_id=pl.lit("ngo"), document_id=pl.lit("report"), quote=pl.lit("Hundreds were wounded"),
+        metric=pl.lit("wounded"), side=pl.lit("side_b"), category=pl.lit("all"),
+        period_start=pl.date(2019, 1, 1), period_end=pl.date(2019, 12, 31), qualifier=pl.lit("exact"),
+        value=(pl.int_range(n) % 1000).cast(pl.Float64),
+    )  # fmt: skip
+    table.write_parquet(folder / "many.parquet", row_group_size=50_000)
+    claimset = load.load_claims(folder)
+    assert claimset.claims_frame().n_chunks() > 1
+    con = reconciled(folder)
+    assert con.execute("""
+        SELECT count(*), count(DISTINCT claim_id), sum(value), min(line), max(line)
+        FROM claims WHERE file = 'claims/many.parquet'
+    """).fetchone() == (n, n, 300 * 499_500.0, 1, n)  # fmt: skip
+    assert con.execute("SELECT n_claims, n_sources, widest_low, widest_high FROM quantities"
+                       " WHERE quantity_id = 'wounded/side_b/all/2019'").fetchone() == (n, 1, 0, 999)  # fmt: skip

@@ -153,3 +153,16 @@ def test_claims_share_a_quantity_code_exactly_when_they_share_a_quantity_id(mini
     assert con.execute("SELECT quantity_id FROM claims WHERE claim_id = 'k2'").fetchone()[0].endswith(
         "/t-72-tanks/2019"
     )
+
+
+def test_a_quantity_shows_one_wording_of_its_subject_whatever_the_order_of_its_claims(mini: Path) -> None:
+    # the claims table has no row order of its own (claims are loaded on several threads)
+    rows = [("w1", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 5; subject: t 72 Tanks!"),
+            ("w2", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 6; subject: T-72 tanks"),
+            ("w3", "ngo", "killed", "side_a", "military", 2018, "qualifier: exact; value: 7; subject: '!!'"),
+            ]  # fmt: skip
+    (mini / "words.yaml").write_text(claims_yaml(rows), encoding="utf-8")
+    con = reconciled(mini)
+    subjects = dict(con.execute("SELECT quantity_id, subject FROM quantities WHERE metric = 'killed'").fetchall())
+    assert subjects["killed/side_a/military/t-72-tanks/2019"] == "T-72 tanks"  # the first in sort order
+    assert subjects["killed/side_a/military/2018"] is None  # no slug, no subject: as its id says

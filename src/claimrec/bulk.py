@@ -83,9 +83,9 @@ def read_tables(reader, paths: list[Path], ctx, known_ids: set[str]) -> pl.DataF
         return None
     if not frames:
         return pl.DataFrame(schema=CLAIM_SCHEMA)
-    # One chunk, as the frame is loaded into DuckDB (store.load_into): made here, the copy replaces the
-    # frame as read instead of living beside it through validation and loading.
-    claims = pl.concat(frames, how="vertical", rechunk=True) if len(frames) > 1 else frames[0].rechunk()
+    # The chunks stay as read (a Parquet row group, a CSV batch each): joining them into one would copy every
+    # column (2.6 s and 1.7 GB at 10^7 claims), and DuckDB loads a chunked frame in order (store.load_into).
+    claims = pl.concat(frames, how="vertical", rechunk=False) if len(frames) > 1 else frames[0]
     _check_duplicates(reader, claims, known_ids)
     return claims
 
@@ -135,11 +135,11 @@ def _typed(raw: pl.DataFrame) -> pl.DataFrame:
 
     A column given in another type than its own is also kept as given (`_raw`), for `_check_types`; one
     given in its own type (dates and numbers in Parquet) converts as is and cannot fail."""
-    out = []
+    out, tidy = [], _tidy_columns(raw)
     for column in COLUMNS:
         kind, col = CLAIM_SCHEMA[column], pl.col(column)
         if kind == pl.String:
-            if _tidy(raw.get_column(column)):
+            if tidy[column]:
                 out.append(col.cast(pl.String))  # kept as read: no copy of its text
                 continue
             text = col.cast(pl.String).str.strip_chars()
@@ -158,12 +158,17 @@ def _typed(raw: pl.DataFrame) -> pl.DataFrame:
     return raw.select(out)
 
 
-def _tidy(column: pl.Series) -> bool:
-    """Whether a text column has no empty cell and no cell with spaces around it, so that it can be used as
-    read. Stripping is tried on this one column only: the copy it makes is dropped at once, rather than
-    every text column being copied while the table as read is still held."""
-    text = column.cast(pl.String)
-    return text.str.strip_chars().str.len_bytes().sum() == text.str.len_bytes().sum() and not (text == "").any()
+def _tidy_columns(raw: pl.DataFrame) -> dict[str, bool]:
+    """For each text column, whether it has no empty cell and no cell with spaces around it, so that it can be
+    used as read. One pass over the frame, the columns side by side; each stripped copy is only summed, and
+    dropped as soon as it is (the table as read is not copied)."""
+    def tidy(column: str) -> pl.Expr:
+        text = pl.col(column).cast(pl.String)
+        stripped = text.str.strip_chars().str.len_bytes().sum() == text.str.len_bytes().sum()
+        return (stripped & ~(text == "").any().fill_null(False)).fill_null(True).alias(column)
+
+    text_columns = [c for c in COLUMNS if CLAIM_SCHEMA[c] == pl.String]
+    return raw.select(tidy(c) for c in text_columns).row(0, named=True)
 
 
 def _check_types(t: _Table) -> pl.Expr:
@@ -233,9 +238,10 @@ def _check_values(t: _Table, ctx, typed: pl.Expr) -> None:  # noqa: ANN001
 def _check_quotes(t: _Table, ctx) -> list[_Check]:  # noqa: ANN001
     """Each distinct (document, quote) pair is looked up once in its document's text; the check, if any pair
     is missing, flags the rows of those pairs (marked `_absent` on the frame)."""
-    pairs = t.frame.select("document_id", "quote").drop_nulls().unique()
+    # grouping finds the distinct pairs fourteen times faster than DataFrame.unique (0.14 s against 2 s at 10^7)
+    pairs = t.frame.lazy().select("document_id", "quote").drop_nulls().group_by("document_id", "quote").len().collect()
     missing = [
-        (d, q) for d, q in pairs.iter_rows()
+        (d, q) for d, q, _ in pairs.sort("document_id", "quote").iter_rows()
         if ctx.documents.get(d) is not None and q not in ctx.documents[d].text
     ]  # fmt: skip
     if not missing:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from claimrec.errors import StoreError, WriterBusy
 from claimrec.model import ClaimSet
@@ -25,6 +26,8 @@ from claimrec.model import ClaimSet
 SQL_DIR = Path(__file__).parent / "sql"
 REFERENCE_TABLES = ("documents", "sources", "units", "taxonomy", "qualifiers")
 HISTORY_TABLES = ("runs", "validations", "claim_versions", "finding_history")
+ROW_GROUP = 122_880
+"""Rows in a DuckDB row group: the size of the batches the claims are loaded in."""
 LOCK_WAIT_SECONDS = 600.0
 """How long a run waits by default for the run holding the writer lock to finish."""
 
@@ -200,17 +203,29 @@ def load_into(con: duckdb.DuckDBPyConnection, claimset: ClaimSet, claims: pl.Dat
     for table in REFERENCE_TABLES:
         _insert(con, table, claimset.table(table))
     con.execute(sql("taxonomy_paths"))
-    # Arrow's string views are Polars' own layout: the frame goes to DuckDB without copying a string (the
-    # default, oldest Arrow level copies every one; DuckDB scans either as fast). One chunk is one Arrow batch,
-    # which DuckDB reads in order: the claims table then keeps the frame's row order, run after run (several
-    # batches would be inserted in whatever order the threads finish them). Claim tables are already one chunk
-    # (bulk.read_tables), so for them the rechunk copies nothing.
     frame = claimset.claims_frame() if claims is None else claims
-    con.register("incoming", frame.rechunk().to_arrow(compat_level=pl.CompatLevel.newest()))
+    con.register("incoming", arrow_batches(frame))
     try:
         con.execute(sql("claims"))
     finally:
         con.unregister("incoming")
+
+
+def arrow_batches(frame: pl.DataFrame) -> pa.Table:
+    """The frame as an Arrow table of batches of at most one DuckDB row group each, without copying it.
+
+    DuckDB reads the batches on all its threads. Polars' `to_arrow` copies every column into one chunk when the
+    columns are chunked differently (a claim table's columns as read from the Parquet row groups, its file and
+    line made in one piece), so the frame is converted slice by slice along its chunks, each slice in one piece.
+    Arrow's string views are Polars' own layout: no string is copied (the default, oldest Arrow level copies
+    every one; DuckDB scans either as fast)."""
+    newest = pl.CompatLevel.newest()
+    batches, offset = [], 0
+    for length in frame.get_column(frame.columns[0]).chunk_lengths():
+        for start in range(0, length, ROW_GROUP):
+            batches += frame.slice(offset + start, min(ROW_GROUP, length - start)).to_arrow(compat_level=newest).to_batches()
+        offset += length
+    return pa.Table.from_batches(batches) if batches else frame.to_arrow(compat_level=newest)
 
 
 def reconcile_into(con: duckdb.DuckDBPyConnection) -> None:

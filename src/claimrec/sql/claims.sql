@@ -8,10 +8,12 @@
 --     same code exactly when they have the same quantity_id, and reconciliation groups and joins the claims
 --     by the code, an integer, rather than by the text.
 -- The lookups (taxonomy nodes, readings, periods, subjects) are small temporary tables, and every join builds
--- its hash table on the lookup and streams the claims through it: the claims keep the order of `incoming`
--- (file and row order) and are never held in a hash table themselves. DuckDB estimates a registered Arrow table at one row
--- whatever its size, and would build on the claims instead; so the swap of build and probe sides is turned
--- off for the insert (and back on after it).
+-- its hash table on the lookup and streams the claims through it, on every thread: the claims are never held
+-- in a hash table themselves. DuckDB estimates a registered Arrow table at one row whatever its size, and
+-- would build on the claims instead; so the swap of build and probe sides is turned off for the insert (and
+-- back on after it). The joins do not keep the order of `incoming` across threads, so the claims table has no
+-- row order of its own (like any SQL table): what reads it orders by what it needs, and nothing depends on
+-- which claim is stored first.
 
 -- Ranks start at 1 (a subject slug's rank is 0 for "no subject"); each part's radix is its largest rank + 1.
 CREATE OR REPLACE TEMP TABLE claim_nodes AS
@@ -37,7 +39,7 @@ FROM (SELECT period_start, period_end,
 CREATE OR REPLACE TEMP TABLE claim_subjects AS
 SELECT *, CASE WHEN slug IS NULL THEN 0 ELSE dense_rank() OVER (PARTITION BY slug IS NULL ORDER BY slug) END
               AS slug_rank
-FROM (SELECT subject, nullif(trim(regexp_replace(lower(subject), '[^a-z0-9]+', '-', 'g'), '-'), '') AS slug
+FROM (SELECT subject, claimrec_slug(subject) AS slug
       FROM (SELECT DISTINCT subject FROM incoming));
 
 -- The code is a number in mixed radix, one digit per part (metric first, period last); it must fit a BIGINT.

@@ -7,6 +7,10 @@ CREATE MACRO claimrec_number(x) AS
          ELSE format('{:,}', x) END;
 COMMENT ON MACRO claimrec_number IS 'A number as people read it: 11557 -> 11,557; NULL -> no limit';
 
+CREATE MACRO claimrec_slug(subject) AS
+    nullif(trim(regexp_replace(lower(subject), '[^a-z0-9]+', '-', 'g'), '-'), '');
+COMMENT ON MACRO claimrec_slug IS 'How a subject reads in quantity ids: lower case, runs of other characters as one hyphen (Shusha, 1992 -> shusha-1992); NULL when nothing is left';
+
 CREATE MACRO claimrec_period(s, e) AS
     CASE WHEN month(s) = 1 AND day(s) = 1 AND month(e) = 12 AND day(e) = 31 THEN
              CASE WHEN year(s) = year(e) THEN year(s)::VARCHAR

@@ -15,9 +15,17 @@ CREATE TEMP TABLE node_keys AS
 SELECT dimension, node_id, depth, row_number() OVER (ORDER BY dimension, node_id)::INTEGER AS node_key
 FROM taxonomy;
 
--- The descriptive columns are read from each quantity's first claim rather than carried through the
--- grouping, which makes the grouping a third cheaper. The table is written in the order of quantity ids,
--- so that its row number is the quantity's key (numbering with a window over the ids cost four times more).
+-- Claims whose subjects differ only in case or punctuation are about one quantity (the same slug). A quantity
+-- shows the first of its slug's wordings in sort order, whichever of its claims is read first.
+CREATE TEMP TABLE subject_words AS
+SELECT subject, CASE WHEN claimrec_slug(subject) IS NOT NULL
+                      THEN min(subject) OVER (PARTITION BY claimrec_slug(subject)) END AS words
+FROM (SELECT DISTINCT subject FROM claims WHERE subject IS NOT NULL);
+
+-- The descriptive columns are read from one claim of each quantity (the first stored: they are the same for all
+-- its claims, but for the wording of the subject) rather than carried through the grouping, which makes the
+-- grouping a third cheaper. The table is written in the order of quantity ids, so that its row number is the
+-- quantity's key (numbering with a window over the ids cost four times more).
 CREATE TEMP TABLE quantity_stats AS
 WITH grouped AS (
     SELECT quantity_code, min(rowid) AS first_row,
@@ -33,11 +41,12 @@ WITH grouped AS (
     FROM claims
     GROUP BY quantity_code
 )
-SELECT c.quantity_id, g.quantity_code, c.metric, c.side, c.category, c.subject, c.period_start, c.period_end,
-       c.unit, g.* EXCLUDE (quantity_code, first_row)
+SELECT c.quantity_id, g.quantity_code, c.metric, c.side, c.category, sw.words AS subject, c.period_start,
+       c.period_end, c.unit, g.* EXCLUDE (quantity_code, first_row)
 FROM grouped g
 JOIN (SELECT rowid AS first_row, quantity_id, metric, side, category, subject, period_start, period_end, unit
       FROM claims WHERE rowid IN (SELECT first_row FROM grouped)) c USING (first_row)
+LEFT JOIN subject_words sw ON sw.subject = c.subject
 ORDER BY c.quantity_id;
 
 -- The groups of claims stated as of a date (a small share of the claims).
@@ -173,6 +182,7 @@ WHERE g.n > 10
 GROUP BY g.quantity_id, g.as_of, g.n, g.top_low, g.bottom_high, q.label
 ORDER BY finding_id;
 
+DROP TABLE subject_words;
 DROP TABLE quantity_stats;
 DROP TABLE dated_groups;
 DROP TABLE latest_dated;
