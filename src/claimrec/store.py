@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import pyarrow as pa
 
+from claimrec.bulk import arrow_batches
 from claimrec.errors import StoreError, WriterBusy
 from claimrec.model import ClaimSet
 
@@ -203,29 +203,13 @@ def load_into(con: duckdb.DuckDBPyConnection, claimset: ClaimSet, claims: pl.Dat
     for table in REFERENCE_TABLES:
         _insert(con, table, claimset.table(table))
     con.execute(sql("taxonomy_paths"))
+    # DuckDB reads the batches on all its threads (the order of the rows is not kept: see claims.sql)
     frame = claimset.claims_frame() if claims is None else claims
-    con.register("incoming", arrow_batches(frame))
+    con.register("incoming", arrow_batches(frame, ROW_GROUP))
     try:
         con.execute(sql("claims"))
     finally:
         con.unregister("incoming")
-
-
-def arrow_batches(frame: pl.DataFrame) -> pa.Table:
-    """The frame as an Arrow table of batches of at most one DuckDB row group each, without copying it.
-
-    DuckDB reads the batches on all its threads. Polars' `to_arrow` copies every column into one chunk when the
-    columns are chunked differently (a claim table's columns as read from the Parquet row groups, its file and
-    line made in one piece), so the frame is converted slice by slice along its chunks, each slice in one piece.
-    Arrow's string views are Polars' own layout: no string is copied (the default, oldest Arrow level copies
-    every one; DuckDB scans either as fast)."""
-    newest = pl.CompatLevel.newest()
-    batches, offset = [], 0
-    for length in frame.get_column(frame.columns[0]).chunk_lengths():
-        for start in range(0, length, ROW_GROUP):
-            batches += frame.slice(offset + start, min(ROW_GROUP, length - start)).to_arrow(compat_level=newest).to_batches()
-        offset += length
-    return pa.Table.from_batches(batches) if batches else frame.to_arrow(compat_level=newest)
 
 
 def reconcile_into(con: duckdb.DuckDBPyConnection) -> None:
