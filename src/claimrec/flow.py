@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 
 from claimrec import pipeline as stages  # noqa: E402
-from claimrec import store  # noqa: E402
+from claimrec import store, validate  # noqa: E402
 from claimrec.errors import WriterBusy  # noqa: E402
 
 FLOW_NAME = "claimrec-pipeline"
@@ -109,7 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fail-on-contradictions", type=int, metavar="N",
                         help="fail the flow run (after publishing) when there are more than N definite contradictions")  # fmt: skip
     args = parser.parse_args(argv)
+    # Importing Great Expectations takes about 2 s of the validate stage; done beside Prefect's start-up (mostly
+    # waiting for its temporary server), it is over before the flow reaches that stage.
+    warm = threading.Thread(target=validate.import_great_expectations, name="import-great-expectations")
+    warm.start()
     state = claimrec_pipeline(args.claims, args.db, args.reports, args.fail_on_contradictions, return_state=True)
+    warm.join()  # a run refused before validating ends after the import, not in the middle of it
     if state.is_failed():
         print(f"{FLOW_NAME} failed: {state.message}", file=sys.stderr)
         return 1

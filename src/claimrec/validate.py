@@ -99,9 +99,14 @@ class SuiteRun:
 
 def _gx():  # noqa: ANN202 - the great_expectations module
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx  # slow to import (~3 s): only when a suite runs
+    import great_expectations as gx  # slow to import (~2-3 s): only when a suite runs
 
     return gx
+
+
+def import_great_expectations() -> None:
+    """Import Great Expectations ahead of the first suite (on a thread of its own, beside slow work that waits)."""
+    _gxe()
 
 
 # --- the claim suites -------------------------------------------------------------------------------------------
