@@ -71,5 +71,6 @@ def test_runs_killed_at_random_moments_leave_a_usable_database(mini_config: pipe
     print(f"\nkill loop: {KILLS} runs, {killed} killed ({len(noticed)} after starting to write, all recorded as"
           f" failed), {finished} finished before the kill; {succeeded} successful runs recorded")  # fmt: skip
     assert failed == noticed
-    assert succeeded == finished + 2
+    # a run killed after publishing, while the interpreter shuts down, is a success that exited with SIGKILL
+    assert finished + 2 <= succeeded <= finished + 2 + killed - len(noticed)
     assert [p for p in work.iterdir() if p.name.endswith((".building", ".running", ".wal"))] == []
