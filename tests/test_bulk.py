@@ -149,3 +149,14 @@ def test_a_parquet_table_of_many_row_groups_loads_every_claim_once(folder: Path,
     assert con.execute("SELECT n_claims, n_sources, widest_low, widest_high FROM quantities"
                        " WHERE quantity_id = 'wounded/side_b/all/2019'").fetchone() == (n, 1, 0, 999)  # fmt: skip
 
+
+
+def test_claims_from_yaml_and_two_tables_are_chunked_alike(folder: Path) -> None:
+    for name in ("a", "b"):
+        rows = [GOOD.replace("bulk-one", f"bulk-{name}{i}") for i in range(3)]
+        pl.read_csv(__import__("io").StringIO("\n".join([HEADER, *rows]))).write_parquet(
+            folder / f"{name}.parquet", row_group_size=2)  # fmt: skip
+    frame = load.load_claims(folder).claims_frame()
+    assert frame.height == 7 + 6
+    assert len({tuple(column.chunk_lengths()) for column in frame.get_columns()}) == 1
+    assert frame.filter(pl.col("claim_id") == "bulk-b2").select("file", "line").row(0) == ("claims/b.parquet", 3)

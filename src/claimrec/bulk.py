@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import polars as pl
-import pyarrow as pa
 
-from claimrec.model import CLAIM_SCHEMA, format_number
+from claimrec.model import CLAIM_SCHEMA, aligned, format_number
 
 TABLE_SUFFIXES = (".parquet", ".csv")
 REQUIRED = ("claim_id", "source_id", "document_id", "quote", "metric", "side", "category", "period_start",
@@ -85,35 +84,11 @@ def read_tables(reader, paths: list[Path], ctx, known_ids: set[str]) -> pl.DataF
     if not frames:
         return pl.DataFrame(schema=CLAIM_SCHEMA)
     # The chunks stay as read (a Parquet row group, a CSV batch each): joining them into one would copy every
-    # column (2.6 s and 1.7 GB at 10^7 claims), and DuckDB loads a chunked frame in order (store.load_into).
-    claims = pl.concat(frames, how="vertical", rechunk=False) if len(frames) > 1 else frames[0]
+    # column (2.6 s and 1.7 GB at 10^7 claims), and DuckDB loads a chunked frame on all its threads. Tables put
+    # together are aligned again, in case their chunks differ.
+    claims = aligned(pl.concat(frames, how="vertical", rechunk=False)) if len(frames) > 1 else frames[0]
     _check_duplicates(reader, claims, known_ids)
     return claims
-
-
-def arrow_batches(frame: pl.DataFrame, rows: int | None = None) -> pa.Table:
-    """The frame as an Arrow table, without copying it: a batch per chunk of its most divided column (cut into
-    batches of at most `rows` rows when given).
-
-    Polars copies every column into one chunk when the columns of a frame are chunked differently (a claim
-    table's columns as read from the Parquet row groups, its file and line made in one piece): 1.7 GB at 10^7
-    claims, on every conversion. Converted slice by slice along the chunks, each slice is in one piece in every
-    column. Arrow's string views are Polars' own layout: no string is copied (the default, oldest Arrow level
-    copies every one)."""
-    newest = pl.CompatLevel.newest()
-    batches, offset = [], 0
-    for length in max(frame.get_columns(), key=lambda column: column.n_chunks()).chunk_lengths():
-        step = rows or length
-        for start in range(0, length, step):
-            batches += frame.slice(offset + start, min(step, length - start)).to_arrow(compat_level=newest).to_batches()
-        offset += length
-    return pa.Table.from_batches(batches) if batches else frame.to_arrow(compat_level=newest)
-
-
-def aligned(frame: pl.DataFrame) -> pl.DataFrame:
-    """The frame with every column in the same chunks, without copying (see `arrow_batches`). Polars
-    joins the chunks of a misaligned frame into one copy at each select, filter or conversion."""
-    return pl.from_arrow(arrow_batches(frame), rechunk=False) if frame.width else frame
 
 
 def _read_table(r, path: Path, ctx) -> pl.DataFrame | None:  # noqa: ANN001
@@ -145,9 +120,9 @@ def _read_table(r, path: Path, ctx) -> pl.DataFrame | None:  # noqa: ANN001
     _check_values(t, ctx, typed)
     if t.failed:
         return None
-    name = r.name(path)
-    frame = t.frame.select(*COLUMNS, pl.lit(name).alias("file"), pl.col("_row").cast(pl.Int32).alias("line"))
-    # only the columns not yet in their type: Polars copies a text column cast to its own type (2 GB at 10^7 rows)
+    frame = t.frame.select(*COLUMNS, pl.lit(r.name(path)).alias("file"), pl.col("_row").cast(pl.Int32).alias("line"))
+    # only the columns not yet in their type: Polars copies a text column cast to its own type (2 GB at 10^7 rows).
+    # The file name is written out on every row: kept as one constant, it cost the claim suites 0.5 GB more at 10^7.
     return aligned(frame.cast({c: kind for c, kind in CLAIM_SCHEMA.items() if frame.schema[c] != kind}))
 
 

@@ -19,9 +19,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from claimrec.bulk import arrow_batches
 from claimrec.errors import StoreError, WriterBusy
-from claimrec.model import ClaimSet
+from claimrec.model import ClaimSet, arrow_batches
 
 SQL_DIR = Path(__file__).parent / "sql"
 REFERENCE_TABLES = ("documents", "sources", "units", "taxonomy", "qualifiers")
