@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -110,12 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fail-on-contradictions", type=int, metavar="N",
                         help="fail the flow run (after publishing) when there are more than N definite contradictions")  # fmt: skip
     args = parser.parse_args(argv)
-    # Importing Great Expectations takes about 2 s of the validate stage; done beside Prefect's start-up (mostly
-    # waiting for its temporary server), it is over before the flow reaches that stage.
-    warm = threading.Thread(target=validate.import_great_expectations, name="import-great-expectations")
-    warm.start()
+    # beside Prefect's start-up (mostly waiting for its temporary server): over before the validate stage
+    validate.import_in_background()
     state = claimrec_pipeline(args.claims, args.db, args.reports, args.fail_on_contradictions, return_state=True)
-    warm.join()  # a run refused before validating ends after the import, not in the middle of it
     if state.is_failed():
         print(f"{FLOW_NAME} failed: {state.message}", file=sys.stderr)
         return 1

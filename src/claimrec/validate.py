@@ -104,9 +104,21 @@ def _gx():  # noqa: ANN202 - the great_expectations module
     return gx
 
 
-def import_great_expectations() -> None:
-    """Import Great Expectations ahead of the first suite (on a thread of its own, beside slow work that waits)."""
-    _gxe()
+_importing: threading.Thread | None = None
+_importing_lock = threading.Lock()
+
+
+def import_in_background() -> None:
+    """Start importing Great Expectations (about 2 s) on a thread of its own, once per process, beside Prefect's
+    start-up, instead of inside the validate stage. The first suite waits for the import to end; so does the
+    process, before it exits (the thread is not a daemon). The import holds Python's interpreter lock most of
+    the time, so only the part of the start-up that waits on the server is won back: 0.3 s of a flow run on the
+    seed (10.75 s against 11.04 s, three runs each side by side)."""
+    global _importing
+    with _importing_lock:
+        if _importing is None:
+            _importing = threading.Thread(target=_gxe, name="import-great-expectations")
+            _importing.start()
 
 
 # --- the claim suites -------------------------------------------------------------------------------------------
