@@ -112,7 +112,7 @@ def test_a_run_records_the_output_outcomes_and_publishes_data_docs(mini_config: 
     run = pipeline.run_pipeline(mini_config)
     docs = mini_config.reports_dir / validate.DOCS_DIR
     assert (docs / "index.html").is_file()
-    suites = ["claims.columns", "claims.ids", "claims.quotes", "claims.references", "claims.periods",
+    suites = ["claims.columns", "claims.ids", "claims.unique_ids", "claims.quotes", "claims.references", "claims.periods",
               "claims.figures", "claims.origin", "sources", "findings", "quantities", "quantity_links", "part_sums",
               "series_checks"]  # fmt: skip
     name = validate.run_name(run.claimset)

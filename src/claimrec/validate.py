@@ -86,6 +86,8 @@ class Batch:
     prefix: str = ""
     schema_only: bool = False
     """Validate the frame's columns only (a frame with no rows): for table-level expectations."""
+    stand_ins: dict[str, pl.Expr] = field(default_factory=dict)
+    """Columns handed to Great Expectations as these expressions of the frame rather than as they are."""
 
 
 @dataclass
@@ -146,9 +148,13 @@ def claim_batches(claimset: ClaimSet, frame: pl.DataFrame) -> list[Batch]:
         e = _gxe()
         return [
             e.ExpectColumnValuesToNotBeNull(column="claim_id"),
-            e.ExpectColumnValuesToBeUnique(column="claim_id"),
             e.ExpectColumnValuesToMatchRegex(column="claim_id", regex=r"^[a-z0-9][a-z0-9_-]*$"),
         ]
+
+    # Uniqueness is checked on each id's rank among the distinct ids, equal exactly when the ids are equal:
+    # pandas finds repeats among 10^7 numbers in 0.4 s and 0.26 GB, among 10^7 strings in 3.6 s and 1.6 GB.
+    def unique_ids():
+        return [_gxe().ExpectColumnValuesToBeUnique(column="claim_id", description=UNIQUE_IDS)]
 
     def quotes():
         e = _gxe()
@@ -200,12 +206,17 @@ def claim_batches(claimset: ClaimSet, frame: pl.DataFrame) -> list[Batch]:
     return [
         batch("columns", None, columns, schema_only=True),
         batch("ids", ("claim_id",), ids),
+        batch("unique_ids", ("claim_id",), unique_ids, stand_ins={"claim_id": pl.col("claim_id").rank("dense")}),
         batch("quotes", ("quote",), quotes),
         batch("references", tuple(known), references),
         batch("periods", ("period_start", "period_end"), periods),
         batch("figures", ("value", "stated_low", "stated_high"), figures),
         batch("origin", ("file", "line"), origin),
     ]
+
+
+UNIQUE_IDS = ("claim_id values must be unique; they are compared by their rank among the distinct ids (equal"
+              " exactly when the ids are equal), so a repeat shows as a number")
 
 
 def source_batch(claimset: ClaimSet) -> Batch:
@@ -562,7 +573,9 @@ def _no_batch_fingerprint() -> Iterator[None]:
 
 def _pandas(batch: Batch):  # noqa: ANN202 - a pandas DataFrame
     """The batch's columns as a pandas frame with a RangeIndex (row positions of `batch.frame`)."""
-    frame = batch.frame if batch.columns is None else batch.frame.select(batch.columns)
+    frame = batch.frame if batch.columns is None else batch.frame.select(
+        batch.stand_ins.get(c, pl.col(c)).alias(c) for c in batch.columns
+    )  # fmt: skip
     if batch.schema_only:
         frame = frame.clear()
     categorical = [n for n, kind in frame.schema.items() if n in CATEGORICAL and kind == pl.String]
