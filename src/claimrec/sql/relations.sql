@@ -147,6 +147,24 @@ JOIN q p ON p.quantity_key = l.part_key
 JOIN q w ON w.quantity_key = l.whole_key
 WHERE p.highest_low > w.lowest_high;
 
+--    The failed sum checks (parts_sum, cover_sum), worded by the `checks` view: only these are worded.
+CREATE TEMP TABLE failed_sums AS
+SELECT * FROM checks WHERE kind IN ('parts_sum', 'cover_sum') AND outcome = 'contradiction';
+
+--    The claims of every quantity in a clash or a failed sum. A join on all claims would read every column it
+--    needs of all 10^7 of them; here only their quantity codes are read, and the few claims involved are then
+--    fetched by row.
+CREATE TEMP TABLE involved_claims AS
+SELECT * FROM claims
+WHERE rowid IN (
+    SELECT c.rowid FROM claims c
+    SEMI JOIN (SELECT part_code AS code FROM clashing_pairs
+               UNION SELECT whole_code FROM clashing_pairs
+               UNION SELECT q.quantity_code FROM failed_sums f JOIN q ON q.quantity_id = f.whole_quantity_id
+               UNION SELECT q.quantity_code FROM (SELECT unnest(part_quantity_ids) AS member FROM failed_sums) f
+                     JOIN q ON q.quantity_id = f.member) k ON k.code = c.quantity_code
+);
+
 INSERT INTO findings BY NAME
 SELECT 'F' || substr(md5('part_exceeds_whole|' || wc.claim_id || '|' || pc.claim_id), 1, 12) AS finding_id,
        'part_exceeds_whole' AS kind,
@@ -166,8 +184,8 @@ SELECT 'F' || substr(md5('part_exceeds_whole|' || wc.claim_id || '|' || pc.claim
            || claimrec_figure(wc.qualifier, wc.value, wc.stated_low, wc.stated_high) || ' for the whole, '
            || x.whole_label || ', by ' || claimrec_number(pc.low - wc.high) || '.' AS message
 FROM clashing_pairs x
-JOIN claims pc ON pc.quantity_code = x.part_code AND pc.low > x.min_high
-JOIN claims wc ON wc.quantity_code = x.whole_code AND pc.low > wc.high
+JOIN involved_claims pc ON pc.quantity_code = x.part_code AND pc.low > x.min_high
+JOIN involved_claims wc ON wc.quantity_code = x.whole_code AND pc.low > wc.high
 JOIN sources sp ON sp.source_id = pc.source_id
 JOIN sources sw ON sw.source_id = wc.source_id
 WHERE NOT x.big
@@ -178,11 +196,11 @@ ORDER BY finding_id;
 INSERT INTO findings BY NAME
 WITH involved AS (
     SELECT x.* EXCLUDE (whole_code, part_code), false AS is_part, c.claim_id, c.source_id, c.low
-    FROM clashing_pairs x JOIN claims c ON c.quantity_code = x.whole_code AND c.high < x.max_low
+    FROM clashing_pairs x JOIN involved_claims c ON c.quantity_code = x.whole_code AND c.high < x.max_low
     WHERE x.big
     UNION ALL
     SELECT x.* EXCLUDE (whole_code, part_code), true AS is_part, c.claim_id, c.source_id, c.low
-    FROM clashing_pairs x JOIN claims c ON c.quantity_code = x.part_code AND c.low > x.min_high
+    FROM clashing_pairs x JOIN involved_claims c ON c.quantity_code = x.part_code AND c.low > x.min_high
     WHERE x.big
 )
 SELECT 'F' || substr(md5('part_exceeds_whole|' || whole_quantity_id || '|' || part_quantity_id), 1, 12)
@@ -209,12 +227,10 @@ ORDER BY finding_id;
 -- parts_exceed_whole and whole_exceeds_parts: one per failed sum check, naming every claim involved (the
 -- whole's claims first, then each summed part's). Only the failed checks are worded.
 INSERT INTO findings BY NAME
-WITH failed AS (
-    SELECT * FROM checks WHERE kind IN ('parts_sum', 'cover_sum') AND outcome = 'contradiction'
-), members AS (
-    SELECT *, whole_quantity_id AS member FROM failed
+WITH members AS (
+    SELECT *, whole_quantity_id AS member FROM failed_sums
     UNION ALL
-    SELECT *, unnest(part_quantity_ids) AS member FROM failed
+    SELECT *, unnest(part_quantity_ids) AS member FROM failed_sums
 )
 SELECT 'F' || substr(md5(c.kind || '|' || c.whole_quantity_id), 1, 12) AS finding_id,
        CASE c.kind WHEN 'parts_sum' THEN 'parts_exceed_whole' ELSE 'whole_exceeds_parts' END AS kind,
@@ -230,7 +246,7 @@ SELECT 'F' || substr(md5(c.kind || '|' || c.whole_quantity_id), 1, 12) AS findin
        any_value(c.message) AS message
 FROM members c
 JOIN q m ON m.quantity_id = c.member
-JOIN claims cl ON cl.quantity_code = m.quantity_code
+JOIN involved_claims cl ON cl.quantity_code = m.quantity_code
 GROUP BY c.kind, c.whole_quantity_id
 ORDER BY finding_id;
 
@@ -285,6 +301,8 @@ DROP TABLE ranked_parts;
 DROP TABLE nested;
 DROP TABLE overlapped;
 DROP TABLE clashing_pairs;
+DROP TABLE failed_sums;
+DROP TABLE involved_claims;
 DROP TABLE series;
 DROP TABLE q;
 DROP TABLE node_keys;
