@@ -372,7 +372,7 @@ def seed_run_lines(flow: dict) -> list[str]:
     work, and Prefect's start-up: the plain command's stages, and the flow's (which imports Great Expectations
     beside Prefect's start-up, so that its validate stage no longer waits for the import)."""
     stages, imports = flow["stages"], flow["imports"]
-    flow_stages = flow.get("flow_stages") or stages
+    flow_stages = flow["flow_stages"]
     gx_import = imports["great_expectations"]
     validating = stages.get("validate", 0.0) + stages.get("verify", 0.0)
     own, flow_own = sum(stages.values()), sum(flow_stages.values())

@@ -173,7 +173,7 @@ class ClaimSet:
         frame = pl.DataFrame(rows, schema=CLAIM_SCHEMA, orient="row").sort("claim_id")
         if self.table_claims is None:
             return frame
-        return aligned(pl.concat([frame, self.table_claims], how="vertical")) if len(rows) else self.table_claims
+        return pl.concat([frame, self.table_claims], how="vertical", rechunk=False) if len(rows) else self.table_claims
 
     def table(self, name: str) -> pl.DataFrame:
         """The reference table `name` (documents, sources, units, taxonomy, qualifiers) as a frame."""

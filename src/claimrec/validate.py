@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow
 
 from claimrec.errors import ValidationFailed
 from claimrec.model import CLAIM_SCHEMA, SOURCE_TYPES, ClaimSet
@@ -138,6 +139,10 @@ def _gxe():  # noqa: ANN202 - the great_expectations.expectations module
     return module
 
 
+UNIQUE_IDS = ("claim_id values must be unique; they are compared by their rank among the distinct ids (equal"
+              " exactly when the ids are equal), so a repeat shows as a number")
+
+
 def claim_batches(claimset: ClaimSet, frame: pl.DataFrame) -> list[Batch]:
     """The claim suites, each over the columns it reads."""
 
@@ -213,10 +218,6 @@ def claim_batches(claimset: ClaimSet, frame: pl.DataFrame) -> list[Batch]:
         batch("figures", ("value", "stated_low", "stated_high"), figures),
         batch("origin", ("file", "line"), origin),
     ]
-
-
-UNIQUE_IDS = ("claim_id values must be unique; they are compared by their rank among the distinct ids (equal"
-              " exactly when the ids are equal), so a repeat shows as a number")
 
 
 def source_batch(claimset: ClaimSet) -> Batch:
@@ -529,16 +530,10 @@ def run_batches(batches: list[Batch], name: str = "claimrec") -> tuple[list[Outc
         with _no_batch_fingerprint():
             return _run(gx, context, batches, run_id)
     finally:
-        _release_arrow_memory()
-
-
-def _release_arrow_memory() -> None:
-    """Hand back to the system what the suites' pandas frames freed. Their text columns are Arrow buffers, whose
-    memory pool keeps freed memory for later buffers (0.5 GB after the claim suites at 10^7 claims), while
-    the stages after validation allocate through Polars and DuckDB instead."""
-    import pyarrow
-
-    pyarrow.default_memory_pool().release_unused()
+        # The suites' pandas text columns are Arrow buffers, whose pool keeps what they freed for later buffers
+        # (0.5 GB after the claim suites at 10^7 claims); the stages after validation allocate through Polars
+        # and DuckDB, so it goes back to the system.
+        pyarrow.default_memory_pool().release_unused()
 
 
 def _context(gx):  # noqa: ANN001, ANN202 - the great_expectations module; a GX EphemeralDataContext

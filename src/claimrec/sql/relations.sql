@@ -160,8 +160,8 @@ WHERE rowid IN (
     SELECT c.rowid FROM claims c
     SEMI JOIN (SELECT part_code AS code FROM clashing_pairs
                UNION SELECT whole_code FROM clashing_pairs
-               UNION SELECT q.quantity_code FROM failed_sums f JOIN q ON q.quantity_id = f.whole_quantity_id
-               UNION SELECT q.quantity_code FROM (SELECT unnest(part_quantity_ids) AS member FROM failed_sums) f
+               UNION SELECT q.quantity_code
+                     FROM (SELECT unnest([whole_quantity_id] || part_quantity_ids) AS member FROM failed_sums) f
                      JOIN q ON q.quantity_id = f.member) k ON k.code = c.quantity_code
 );
 
