@@ -63,9 +63,9 @@ def test_each_suite_reads_only_its_columns_in_bulk_dtypes(seed: ClaimSet) -> Non
         assert named == set(batch.columns), batch.suite
     dtypes = {name: str(dtype) for b in batches[1:] for name, dtype in validate._pandas(b).dtypes.items()
               if b.suite != "claims.unique_ids"}  # fmt: skip
-    # the ids' uniqueness is checked on their ranks, numbers in the order of the ids
+    # the ids' uniqueness is checked on their ranks, 32-bit numbers in the order of the ids
     ranks = validate._pandas(batches[2])["claim_id"]
-    assert str(ranks.dtype) == "int64" and ranks.is_unique and ranks.max() == len(seed.claims)
+    assert str(ranks.dtype) == "uint32" and ranks.is_unique and ranks.max() == len(seed.claims)
     ordered = seed.claims_frame().with_columns(rank=pl.Series(ranks.to_numpy())).sort("rank")["claim_id"].to_list()
     assert ordered == sorted(ordered)
     assert dtypes == {
