@@ -149,6 +149,30 @@ def test_same_claims_give_byte_identical_data_docs(mini_config: pipeline.RunConf
     assert _relative(other.reports_dir / validate.DOCS_DIR) == first
 
 
+def test_data_docs_are_the_same_from_cached_templates_and_without_a_cache(
+    mini_config: pipeline.RunConfig, tmp_path: Path, monkeypatch
+) -> None:
+    """The views' templates are compiled once into a cache and read back by later runs; a cache that cannot be
+    written or read only costs compiling them again."""
+    from claimrec import datadocs
+
+    cache = tmp_path / "templates"
+    cache.mkdir()
+    monkeypatch.setattr(datadocs, "_COMPILED", datadocs._CompiledTemplates(str(cache)))
+    pipeline.run_pipeline(mini_config)
+    docs = mini_config.reports_dir / validate.DOCS_DIR
+    compiled = _relative(docs)
+    entries = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    assert len(entries) >= 10
+    pipeline.run_pipeline(mini_config)
+    assert _relative(docs) == compiled
+    assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == entries  # read back, not written again
+    monkeypatch.setattr(datadocs, "_COMPILED", datadocs._CompiledTemplates(str(tmp_path / "missing")))
+    pipeline.run_pipeline(mini_config)
+    assert _relative(docs) == compiled
+    assert not (tmp_path / "missing").exists()
+
+
 def test_a_broken_output_fails_the_run_and_publishes_nothing(mini_config: pipeline.RunConfig, monkeypatch) -> None:
     pipeline.run_pipeline(mini_config)
     before = snapshot(mini_config.db_path, mini_config.reports_dir)
