@@ -28,7 +28,7 @@ def test_run_validate_report(mini: Path) -> None:
     stages = done.stdout.splitlines()[: len(pipeline.STAGES)]
     assert [line.split(":")[0].strip() for line in stages] == [name for name, _ in pipeline.STAGES]
     assert pipeline.STAGES[0][0] == "parse" and pipeline.STAGES[-1][0] == "publish"
-    assert all(re.search(r": .+ \(\d+\.\d s\)$", line) for line in stages), done.stdout
+    assert all(re.search(r": .+ \(\d+\.\d\d s\)$", line) for line in stages), done.stdout
     assert re.fullmatch(r"run \S+: 7 claims, 1 findings \(1 definite\)", done.stdout.splitlines()[-1])
     assert (work / "claimrec.duckdb").exists() and (work / "reports" / "discrepancies.md").exists()
     checked = claimrec("validate", cwd=work)

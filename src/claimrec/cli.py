@@ -186,7 +186,7 @@ def _run(args: argparse.Namespace) -> int:
     config = pipeline.RunConfig(args.claims, args.db, args.reports)
     run = pipeline.run_pipeline(
         config,
-        progress=lambda stage, summary, seconds: _say(args, f"{stage:>9}: {summary} ({seconds:.1f} s)"),
+        progress=lambda stage, summary, seconds: _say(args, f"{stage:>9}: {summary} ({seconds:.2f} s)"),
         fail_on_contradictions=args.fail_on_contradictions,
         wait_seconds=args.wait,
         on_wait=lambda: _say(args, f"     lock: another run is writing {args.db}; waiting up to {args.wait:.0f} s"),

@@ -88,7 +88,7 @@ def claimrec_pipeline(
     config = stages.RunConfig(Path(claims_dir), Path(db_path), Path(reports_dir))
     run = stages.run_pipeline(
         config,
-        progress=lambda name, summary, seconds: logger.info("%s: %s (%.1f s)", name, summary, seconds),
+        progress=lambda name, summary, seconds: logger.info("%s: %s (%.2f s)", name, summary, seconds),
         fail_on_contradictions=fail_on_contradictions,
         flow_run_id=flow_run.get_id(),
         take_lock=lambda: take_writer_lock(db_path, lock_wait_seconds),

@@ -27,6 +27,12 @@ REFERENCE_TABLES = ("documents", "sources", "units", "taxonomy", "qualifiers")
 HISTORY_TABLES = ("runs", "validations", "claim_versions", "finding_history")
 ROW_GROUP = 122_880
 """Rows in a DuckDB row group: the size of the batches the claims are loaded in."""
+BUILD_MEMORY = "500MB"
+"""DuckDB's memory limit while a run writes the claims into its new file. DuckDB keeps the blocks it has written
+in its buffer pool, up to its limit (by default 80 % of the machine's memory); under this limit it lets them
+go once they are on disk. Loading 10^7 claims then peaked at 3.2 GB instead of 4.0 GB, in the same time
+(256 MB: 3.0 GB). What does not fit, such as the distinct subjects of a very large load, goes to a temporary
+folder beside the file."""
 LOCK_WAIT_SECONDS = 600.0
 """How long a run waits by default for the run holding the writer lock to finish."""
 
@@ -179,6 +185,7 @@ def build(claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building
     building.unlink(missing_ok=True)
     con = _connect(building)
     try:
+        con.execute(f"SET memory_limit = '{BUILD_MEMORY}'")
         previous = attach_previous(con, db_path)
         con.execute("BEGIN TRANSACTION")
         load_into(con, claimset, claims)
