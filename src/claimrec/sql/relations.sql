@@ -74,8 +74,7 @@ JOIN nested ns ON ns.a = better.side_key AND ns.b = r.side_key
 JOIN nested nc ON nc.a = better.category_key AND nc.b = r.category_key;
 
 -- The maximal parts are the ranked ones, and the others are exactly the inner links (a part of a part of a
--- whole is a part of the whole), so the two sets make up every pair without joining back to `links`. The
--- pairs are written as they come, unsorted (sorting 6.7 * 10^6 of them took 0.23 s of 0.46 s at 10^7 claims).
+-- whole is a part of the whole), so the two sets make up every pair without joining back to `links`.
 INSERT INTO quantity_links
 SELECT whole_key, part_key, maximal, summed
 FROM (
@@ -84,7 +83,8 @@ FROM (
     LEFT JOIN overlapped o ON o.whole_key = r.whole_key AND o.part_key = r.part_key
     UNION ALL
     SELECT whole_key, part_key, false, false FROM inner_links
-);
+)
+ORDER BY whole_key, part_key;
 
 -- 4. Per whole: the sums of its summed parts, and whether they cover it completely.
 INSERT INTO part_sums
