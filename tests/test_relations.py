@@ -48,7 +48,7 @@ def test_parts_covering_the_whole_must_reach_it(mini: Path) -> None:
     assert _findings(con) == [
         ("whole_exceeds_parts", "definite", "killed/all/military/2019", ["whole", "a", "b"], 100, 30, 70),
     ]
-    checks = con.execute("SELECT kind, outcome, low_bound, high_bound FROM checks ORDER BY kind").fetchall()
+    checks = con.execute("SELECT kind, outcome, low_bound, high_bound FROM checks ORDER BY ALL").fetchall()
     assert checks == [
         ("cover_sum", "contradiction", 100, 30),
         ("part_whole", "consistent", 10, 100),
