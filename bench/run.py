@@ -381,26 +381,26 @@ def seed_run_lines(flow: dict) -> list[str]:
     prefect = flow["flow_s"] - flow_own - imports["python"] - imports["claimrec"]
 
     def listed(found: dict) -> str:
-        return "; ".join(f"{name} {seconds:.1f} s" for name, seconds in found.items())
+        return "; ".join(f"{name} {seconds:.2f} s" for name, seconds in found.items())
 
     return [
         f"Seed claims end to end: `claimrec run` {flow['plain_s']:.1f} s; the same run as a Prefect flow"
         f" (`python flows/pipeline.py`, as `make run`, temporary server) {flow['flow_s']:.1f} s.",
         "",
-        f"- Stages of `claimrec run`, as it prints them: {listed(stages)}. Together {own:.1f} s.",
-        f"- Stages of the flow run, as it logs them: {listed(flow_stages)}. Together {flow_own:.1f} s: the flow"
+        f"- Stages of `claimrec run`, as it prints them: {listed(stages)}. Together {own:.2f} s.",
+        f"- Stages of the flow run, as it logs them: {listed(flow_stages)}. Together {flow_own:.2f} s: the flow"
         f" imports Great Expectations beside Prefect's start-up, before its validate stage.",
-        f"- Great Expectations: importing it {gx_import:.1f} s, its suites and Data Docs {gx_work:.1f} s"
+        f"- Great Expectations: importing it {gx_import:.2f} s, its suites and Data Docs {gx_work:.2f} s"
         f" (validate and verify).",
         f"- The pipeline's own work besides Great Expectations (parse, store, reconcile, report, publish):"
-        f" {rest:.1f} s.",
+        f" {rest:.2f} s.",
         f"- Starting Python {imports['python']:.1f} s; importing claimrec's command {imports['claimrec']:.1f} s;"
         f" importing Prefect {imports['prefect']:.1f} s; the rest of the flow run's time, Prefect's start-up and"
         f" task bookkeeping (with Great Expectations' import beside it), {prefect:.1f} s.",
         "",
         f"Target: the pipeline's own part on the seed (the flow's stages, Great Expectations included) ≤ 1 s:"
-        f" {'met' if flow_own <= 1 else 'missed'} ({flow_own:.1f} s; `claimrec run` {own:.1f} s, of which"
-        f" {rest:.1f} s without Great Expectations).",
+        f" {'met' if flow_own <= 1 else 'missed'} ({flow_own:.2f} s; `claimrec run` {own:.2f} s, of which"
+        f" {rest:.2f} s without Great Expectations).",
     ]
 
 

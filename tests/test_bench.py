@@ -56,11 +56,12 @@ def test_seed_run_lines_split_the_run_into_its_parts() -> None:
             "imports": {"python": 0.05, "claimrec": 0.6, "great_expectations": 3.5, "prefect": 2.5}}  # fmt: skip
     lines = bench.seed_run_lines(flow)
     assert lines[0].endswith("(`python flows/pipeline.py`, as `make run`, temporary server) 30.0 s.")
-    assert lines[2] == ("- Stages of `claimrec run`, as it prints them: parse 0.1 s; validate 5.0 s; store 0.3 s;"
-                        " verify 1.5 s. Together 6.9 s.")  # fmt: skip
-    assert lines[3].startswith("- Stages of the flow run, as it logs them: parse 0.1 s; validate 1.5 s; store 0.3 s;"
-                               " verify 1.5 s. Together 3.4 s:")  # fmt: skip
-    assert lines[4] == "- Great Expectations: importing it 3.5 s, its suites and Data Docs 3.0 s (validate and verify)."
-    assert lines[5].endswith("(parse, store, reconcile, report, publish): 0.4 s.")
+    assert lines[2] == ("- Stages of `claimrec run`, as it prints them: parse 0.10 s; validate 5.00 s; store 0.30 s;"
+                        " verify 1.50 s. Together 6.90 s.")  # fmt: skip
+    assert lines[3].startswith("- Stages of the flow run, as it logs them: parse 0.10 s; validate 1.50 s;"
+                               " store 0.30 s; verify 1.50 s. Together 3.40 s:")  # fmt: skip
+    assert lines[4] == "- Great Expectations: importing it 3.50 s, its suites and Data Docs 3.00 s (validate and verify)."
+    assert lines[5].endswith("(parse, store, reconcile, report, publish): 0.40 s.")
     assert lines[6].endswith("(with Great Expectations' import beside it), 25.9 s.")  # 30 - 3.4 - 0.05 - 0.6
-    assert lines[-1].endswith("≤ 1 s: missed (3.4 s; `claimrec run` 6.9 s, of which 0.4 s without Great Expectations).")
+    assert lines[-1].endswith("≤ 1 s: missed (3.40 s; `claimrec run` 6.90 s, of which 0.40 s without Great"
+                              " Expectations).")  # fmt: skip
