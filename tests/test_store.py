@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from claimrec import pipeline
+from claimrec import pipeline, store
 from claimrec.errors import StageFailed
 from support import snapshot
 
@@ -86,6 +86,20 @@ def test_failure_after_the_build_leaves_nothing_published(mini_config: pipeline.
     assert snapshot(mini_config.db_path, mini_config.reports_dir) == before
     assert not list(mini_config.db_path.parent.glob(".*.building*"))
     assert not list(mini_config.reports_dir.glob(".building-*"))
+
+
+def test_discarding_a_building_file_removes_what_duckdb_left_beside_it(tmp_path: Path) -> None:
+    building = tmp_path / ".c.duckdb.r1.building"
+    with duckdb.connect(str(building)) as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    spill = building.with_name(building.name + ".tmp")  # DuckDB's temporary folder for a file database
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"x")
+    building.with_name(building.name + ".wal").write_bytes(b"")
+    other = tmp_path / "c.duckdb"
+    other.write_bytes(b"published")
+    store.discard(building)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.duckdb"]
 
 
 def test_readers_keep_working_while_a_run_publishes(mini_config: pipeline.RunConfig) -> None:

@@ -12,6 +12,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -365,9 +366,11 @@ def _timestamp(text: object) -> dt.datetime | None:
 
 
 def discard(building: Path) -> None:
-    """Remove a database that was being built (and its write-ahead log)."""
+    """Remove a database that was being built, its write-ahead log and the folder DuckDB spills to when a
+    step does not fit its memory limit (`BUILD_MEMORY`; DuckDB removes it on close, a killed run leaves it)."""
     for path in (building, building.with_name(building.name + ".wal")):
         path.unlink(missing_ok=True)
+    shutil.rmtree(building.with_name(building.name + ".tmp"), ignore_errors=True)
 
 
 def read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
