@@ -88,6 +88,29 @@ def test_failure_after_the_build_leaves_nothing_published(mini_config: pipeline.
     assert not list(mini_config.reports_dir.glob(".building-*"))
 
 
+def test_a_load_that_does_not_fit_the_memory_limit_is_written_again_without_it(
+    mini_config: pipeline.RunConfig, monkeypatch
+) -> None:
+    pipeline.run_pipeline(mini_config)
+    with duckdb.connect(str(mini_config.db_path), read_only=True) as con:
+        expected = con.execute("SELECT * FROM claims ORDER BY claim_id").fetchall()
+    limits = []
+    write = store._write
+
+    def recorded(*args):  # noqa: ANN002, ANN202
+        limits.append(args[-1])
+        return write(*args)
+
+    monkeypatch.setattr(store, "_write", recorded)
+    monkeypatch.setattr(store, "BUILD_MEMORY", "1MB")  # DuckDB runs out of memory at once
+    pipeline.run_pipeline(mini_config)
+    assert limits == ["1MB", None]
+    with duckdb.connect(str(mini_config.db_path), read_only=True) as con:
+        assert con.execute("SELECT * FROM claims ORDER BY claim_id").fetchall() == expected
+        assert con.execute("SELECT count(*) FROM runs").fetchone() == (2,)
+    assert not list(mini_config.db_path.parent.glob(".*.building*"))
+
+
 def test_discarding_a_building_file_removes_what_duckdb_left_beside_it(tmp_path: Path) -> None:
     building = tmp_path / ".c.duckdb.r1.building"
     with duckdb.connect(str(building)) as con:

@@ -32,8 +32,9 @@ BUILD_MEMORY = "500MB"
 """DuckDB's memory limit while a run writes the claims into its new file. DuckDB keeps the blocks it has written
 in its buffer pool, up to its limit (by default 80 % of the machine's memory); under this limit it lets them
 go once they are on disk. Loading 10^7 claims then peaked at 3.2 GB instead of 4.0 GB, in the same time
-(256 MB: 3.0 GB). What does not fit, such as the distinct subjects of a very large load, goes to a temporary
-folder beside the file."""
+(256 MB: 3.0 GB). What does not fit goes to a temporary folder beside the file, but for what DuckDB holds whole:
+the lookup of the claims' distinct subjects, which took more than 100 MB for 10^6 of them (`build` then loads
+again without the limit)."""
 LOCK_WAIT_SECONDS = 600.0
 """How long a run waits by default for the run holding the writer lock to finish."""
 
@@ -182,11 +183,24 @@ def _connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
 def build(claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building: Path,
           claims: pl.DataFrame | None = None) -> None:  # fmt: skip
     """Write the claims (by default the claim set's), reference data, this run's validations and the carried
-    history into `building`."""
-    building.unlink(missing_ok=True)
+    history into `building`, under DuckDB's memory limit `BUILD_MEMORY`; a load that needs more than the limit
+    at once (one of millions of distinct subjects: its lookup is held whole) is written again without it."""
+    try:
+        try:
+            _write(claimset, validations, db_path, building, claims, BUILD_MEMORY)
+        except duckdb.OutOfMemoryException:
+            _write(claimset, validations, db_path, building, claims, None)
+    except duckdb.Error as exc:
+        raise StoreError(f"{building}: loading the claims failed: {exc}") from exc
+
+
+def _write(claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building: Path,
+           claims: pl.DataFrame | None, memory: str | None) -> None:  # fmt: skip
+    discard(building)
     con = _connect(building)
     try:
-        con.execute(f"SET memory_limit = '{BUILD_MEMORY}'")
+        if memory is not None:
+            con.execute(f"SET memory_limit = '{memory}'")
         previous = attach_previous(con, db_path)
         con.execute("BEGIN TRANSACTION")
         load_into(con, claimset, claims)
@@ -196,8 +210,6 @@ def build(claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building
         con.execute("COMMIT")
         if previous:
             con.execute("DETACH previous")
-    except duckdb.Error as exc:
-        raise StoreError(f"{building}: loading the claims failed: {exc}") from exc
     finally:
         con.close()
 
