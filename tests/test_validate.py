@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import polars as pl
 import pytest
 
@@ -99,3 +101,40 @@ def test_outcomes_name_at_most_the_limit(seed: ClaimSet) -> None:
     low = next(o for o in outcomes if o.column == "stated_low")
     assert low.unexpected_count == frame.height and low.element_count == frame.height
     assert low.unexpected_ids == tuple(frame["claim_id"][: validate.ID_LIMIT].to_list())
+
+
+def test_configurations_made_once_give_the_same_results(seed: ClaimSet, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each expectation's configuration is made once per suite run (`_configurations_made_once`): the results,
+    failures and their offending rows included, are those Great Expectations gives when it makes them anew."""
+    from great_expectations.expectations.expectation import Expectation
+
+    frame = seed.claims_frame()
+    broken = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) < 3).then(pl.lit("exploded")).otherwise(pl.col("metric")).alias("metric"),
+        pl.when(pl.int_range(pl.len()) == 5).then(pl.lit(-1.0)).otherwise(pl.col("value")).alias("value"),
+    )
+    made = Expectation.configuration
+    _, once = validate.run_batches(validate.claim_batches(seed, broken))
+    assert Expectation.configuration is made
+    calls = []
+
+    def counted():  # noqa: ANN202 - a context manager
+        calls.append(1)
+        return contextlib.nullcontext()
+
+    monkeypatch.setattr(validate, "_configurations_made_once", counted)
+    _, anew = validate.run_batches(validate.claim_batches(seed, broken))
+    assert len(calls) == len(anew) == len(once) == 8
+    assert not all(run.result.success for run in once)
+    assert _without_ids(once) == _without_ids(anew)
+
+
+def _without_ids(runs: list[validate.SuiteRun]) -> list[dict]:
+    """The results as JSON, less the random id each expectation gets when its suite is added to a context and
+    the moment its batch was loaded."""
+    found = [run.result.to_json_dict() for run in runs]
+    for result in found:
+        assert result["meta"]["batch_markers"].pop("ge_load_time")
+        for one in result["results"]:
+            assert one["expectation_config"].pop("id")
+    return found
