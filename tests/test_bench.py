@@ -53,15 +53,17 @@ def test_targets_are_judged_from_the_measured_figures() -> None:
 def test_seed_run_lines_split_the_run_into_its_parts() -> None:
     flow = {"plain_s": 10.0, "flow_s": 30.0, "stages": {"parse": 0.1, "validate": 5.0, "store": 0.3, "verify": 1.5},
             "flow_stages": {"parse": 0.1, "validate": 1.5, "store": 0.3, "verify": 1.5},
-            "imports": {"python": 0.05, "claimrec": 0.6, "great_expectations": 3.5, "prefect": 2.5}}  # fmt: skip
+            "imports": {"python": 0.05, "claimrec": 0.6, "great_expectations": 3.5, "prefect": 2.5},
+            "task_bookkeeping_s": 0.75}  # fmt: skip
     lines = bench.seed_run_lines(flow)
     assert lines[0].endswith("(`python flows/pipeline.py`, as `make run`, temporary server) 30.0 s.")
     assert lines[2] == ("- Stages of `claimrec run`, as it prints them: parse 0.10 s; validate 5.00 s; store 0.30 s;"
                         " verify 1.50 s. Together 6.90 s.")  # fmt: skip
-    assert lines[3].startswith("- Stages of the flow run, as it logs them: parse 0.10 s; validate 1.50 s;"
-                               " store 0.30 s; verify 1.50 s. Together 3.40 s:")  # fmt: skip
+    assert lines[3].startswith("- Stages of the flow run, as it logs them (each timed inside its task): parse 0.10 s;"
+                               " validate 1.50 s; store 0.30 s; verify 1.50 s. Together 3.40 s:")  # fmt: skip
+    assert lines[3].endswith("around them (creating each task run, its states): 0.75 s.")
     assert lines[4] == "- Great Expectations: importing it 3.50 s, its suites and Data Docs 3.00 s (validate and verify)."
     assert lines[5].endswith("(parse, store, reconcile, report, publish): 0.40 s.")
-    assert lines[6].endswith("(with Great Expectations' import beside it), 25.9 s.")  # 30 - 3.4 - 0.05 - 0.6
+    assert lines[6].endswith("(with Great Expectations' import beside it), 25.2 s.")  # 30 - 3.4 - 0.75 - 0.05 - 0.6
     assert lines[-1].endswith("≤ 1 s: missed (3.40 s; `claimrec run` 6.90 s, of which 0.40 s without Great"
                               " Expectations).")  # fmt: skip

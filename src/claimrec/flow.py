@@ -94,6 +94,8 @@ def claimrec_pipeline(
         take_lock=lambda: take_writer_lock(db_path, lock_wait_seconds),
         call_stage=lambda name, stage, run: TASKS[name](name, stage, run),
     )
+    own, called = sum(run.stage_seconds.values()), sum(run.call_seconds.values())
+    logger.info("stages: %.2f s of work, %.2f s of task bookkeeping around it", own, called - own)
     return {"run_id": run.run_id, **run.counts, "definite_findings": run.definite_findings}
 
 

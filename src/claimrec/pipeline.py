@@ -51,6 +51,11 @@ class Run:
     """Earlier runs that failed, or were killed or crashed; this run records them as failed when it publishes."""
     definite_findings: int | None = None
     """Definite contradictions in the database the run published."""
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    """Seconds each stage's own work took, timed inside it (`run_stage`)."""
+    call_seconds: dict[str, float] = field(default_factory=dict)
+    """Seconds each stage's call took: in the Prefect flow, the task run around the stage's work, so the
+    difference from `stage_seconds` is Prefect's bookkeeping of the task."""
 
     @property
     def building(self) -> Path:
@@ -213,13 +218,16 @@ def running(
 
 
 def run_stage(name: str, stage: Callable[[Run], str], run: Run) -> str:
-    """Run one stage, naming it in any error."""
+    """Run one stage, naming it in any error; its seconds go into `run.stage_seconds`."""
+    started = time.monotonic()
     try:
         return stage(run)
     except StageFailed:
         raise
     except Exception as exc:
         raise StageFailed(name, exc) from exc
+    finally:
+        run.stage_seconds[name] = time.monotonic() - started
 
 
 def pending_runs(db_path: Path) -> list[dict]:
@@ -269,7 +277,8 @@ def run_pipeline(
     take_lock: Callable[[], store.WriterLock] | None = None,
     call_stage: Callable[[str, Callable[[Run], str], Run], str] = run_stage,
 ) -> Run:
-    """Run every stage in order; `progress(stage, summary, seconds)` is called after each.
+    """Run every stage in order; `progress(stage, summary, seconds)` is called after each, with the seconds of
+    the stage's own work (`Run.stage_seconds`).
 
     With `fail_on_contradictions`, a run that publishes more definite contradictions than that raises
     TooManyContradictions after publishing: the database, the reports and its `runs` row stay in place.
@@ -278,8 +287,9 @@ def run_pipeline(
         for name, stage in STAGES:
             started = time.monotonic()
             summary = call_stage(name, stage, run)
+            run.call_seconds[name] = time.monotonic() - started
             if progress:
-                progress(name, summary, time.monotonic() - started)
+                progress(name, summary, run.stage_seconds[name])
         run.definite_findings = definite_findings(config.db_path)
     if fail_on_contradictions is not None and run.definite_findings > fail_on_contradictions:
         raise TooManyContradictions(run.definite_findings, fail_on_contradictions, run.run_id)

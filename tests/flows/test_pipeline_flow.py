@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 
 import duckdb
@@ -102,3 +103,21 @@ def test_writer_lock_is_released_when_the_flow_fails(mini: Path) -> None:
     assert claimrec_pipeline(str(mini), str(work / "claimrec.duckdb"), str(work / "reports"),
                              return_state=True).is_failed()  # fmt: skip
     assert not store.lock_held(work / "claimrec.duckdb")
+
+
+def test_stage_times_leave_out_what_surrounds_the_stage(mini_config: pipeline.RunConfig) -> None:
+    """A stage's seconds (what `progress` gets, and the flow logs) are its own work's; the time of the call
+    around it, the flow's task run, is kept beside them, so that Prefect's bookkeeping can be told apart."""
+    reported = {}
+
+    def slow_call(name, stage, run):  # noqa: ANN001, ANN202 - as the flow's task: 0.2 s of bookkeeping
+        time.sleep(0.2)
+        return pipeline.run_stage(name, stage, run)
+
+    run = pipeline.run_pipeline(mini_config, progress=lambda name, _, seconds: reported.update({name: seconds}),
+                                call_stage=slow_call)  # fmt: skip
+    names = [name for name, _ in pipeline.STAGES]
+    assert list(reported) == list(run.stage_seconds) == list(run.call_seconds) == names
+    assert reported == run.stage_seconds
+    assert all(run.call_seconds[n] >= run.stage_seconds[n] + 0.2 for n in names)
+    assert all(run.stage_seconds[n] > 0 for n in names)
