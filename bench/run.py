@@ -109,8 +109,6 @@ class PeakMemory:
 
 def measure_one(n: int, folder: Path, work: Path) -> dict:
     """Every stage on the claims folder `folder` of `n` claims, in this process."""
-    import duckdb
-
     from claimrec import load, report, store, validate
 
     memory, seconds, peaks = PeakMemory(), {}, {}
@@ -133,7 +131,7 @@ def measure_one(n: int, folder: Path, work: Path) -> dict:
     # what ingestion cannot beat: DuckDB copying the same Parquet file into a new file, with no checks or lookups
     timed("copy", lambda: bare_copy(folder / "claims.parquet", copied))
     store.discard(copied)
-    con = duckdb.connect(str(building))
+    con = store.connect(building)  # as a run's reconcile stage connects (one thread below a row group of claims)
     memory.stage()
     start = time.perf_counter()
     con.execute("CREATE TEMP TABLE yardstick AS SELECT quantity_id, min(low) AS low, max(high) AS high,"

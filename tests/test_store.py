@@ -178,3 +178,27 @@ def test_every_view_has_a_comment(seed_db: duckdb.DuckDBPyConnection) -> None:
     views = seed_db.execute("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal ORDER BY 1").fetchall()
     assert [v for v, _ in views] == list(VIEWS)
     assert all(comment for _, comment in views)
+
+
+def test_a_database_of_fewer_claims_than_a_row_group_is_worked_on_one_thread(
+    seed_run: pipeline.RunConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    default = duckdb.connect(":memory:").execute("SELECT current_setting('threads')").fetchone()[0]
+    if default == 1:
+        pytest.skip("DuckDB runs on one thread on this machine anyway")
+
+    def threads(con: duckdb.DuckDBPyConnection) -> int:
+        with con:
+            return con.execute("SELECT current_setting('threads')").fetchone()[0]
+
+    copy = tmp_path / "seed.duckdb"
+    shutil.copy(seed_run.db_path, copy)
+    assert threads(store.read_only(copy)) == 1 and threads(store.connect(copy)) == 1  # 233 claims
+    monkeypatch.setattr(store, "ROW_GROUP", 233)
+    assert threads(store.read_only(copy)) == default
+    monkeypatch.setattr(store, "ROW_GROUP", 234)
+    assert threads(store.read_only(copy)) == 1
+    # a file without claims yet is sized by the claims about to be loaded, else left to DuckDB
+    assert threads(store._connect(tmp_path / "new.duckdb", claims=233)) == 1
+    assert threads(store._connect(tmp_path / "new.duckdb", claims=234)) == default
+    assert threads(store._connect(tmp_path / "other.duckdb")) == default

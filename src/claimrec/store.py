@@ -173,11 +173,31 @@ def lock_held(db_path: Path) -> bool:
         return False
 
 
-def _connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def _connect(path: Path, read_only: bool = False, claims: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection to the database file `path`, on one thread when it holds fewer claims than a row group:
+    `claims` when given (a file being loaded), else the number in its `claims` table.
+
+    DuckDB shares a statement's work out among its threads by row group, so with less than one a second thread
+    has nothing to take and the hand-over only costs: on the seed's claims, one thread loads in 0.057 s
+    against 0.075 s, and a run's stages take 0.1 s less in a Prefect flow, beside its server."""
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only)
+        if claims is None:
+            row = con.execute(
+                "SELECT estimated_size FROM duckdb_tables()"
+                " WHERE database_name = current_database() AND schema_name = 'main' AND table_name = 'claims'"
+            ).fetchone()
+            claims = row[0] if row else None
+        if claims is not None and claims < ROW_GROUP:
+            con.execute("SET threads = 1")
+        return con
     except duckdb.Error as exc:
         raise StoreError(f"{path}: cannot open the database: {exc}") from exc
+
+
+def connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection to write into a database being built (see `_connect` for its threads)."""
+    return _connect(path)
 
 
 def build(claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building: Path,
@@ -197,7 +217,7 @@ def build(claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building
 def _write(claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building: Path,
            claims: pl.DataFrame | None, memory: str | None) -> None:  # fmt: skip
     discard(building)
-    con = _connect(building)
+    con = _connect(building, claims=claimset.n_claims if claims is None else claims.height)
     try:
         if memory is not None:
             con.execute(f"SET memory_limit = '{memory}'")

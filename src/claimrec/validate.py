@@ -35,6 +35,7 @@ import duckdb
 import polars as pl
 import pyarrow
 
+from claimrec import store
 from claimrec.errors import ValidationFailed
 from claimrec.model import CLAIM_SCHEMA, SOURCE_TYPES, ClaimSet
 
@@ -473,7 +474,7 @@ def verify_outputs(building: Path, run_id: str, claimset: ClaimSet, docs: Path |
     """The output suites over the database being built: a failure raises (nothing is published);
     otherwise their outcomes go into its `validations` table, and the Data Docs of this run's claim
     and output suites are rendered into `docs`."""
-    con = duckdb.connect(str(building))
+    con = store.connect(building)
     try:
         outcomes, runs = validate_outputs(con, run_name(claimset))
         con.register("incoming", outcomes_frame(run_id, outcomes))
