@@ -179,7 +179,8 @@ def _connect(path: Path, read_only: bool = False, claims: int | None = None) -> 
 
     DuckDB shares a statement's work out among its threads by row group, so with less than one a second thread
     has nothing to take and the hand-over only costs: on the seed's claims, one thread loads in 0.057 s
-    against 0.075 s, and a run's stages take 0.1 s less in a Prefect flow, beside its server."""
+    against 0.075 s; in a Prefect flow, beside its server, the store and reconcile stages took 0.27 s together
+    against 0.31-0.37 s; at 10^5 claims, load 0.31 s against 0.38 s and reconcile 0.25 s against 0.27 s."""
     try:
         con = duckdb.connect(str(path), read_only=read_only)
         if claims is None:
