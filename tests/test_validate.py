@@ -106,16 +106,15 @@ def test_outcomes_name_at_most_the_limit(seed: ClaimSet) -> None:
 def test_configurations_made_once_give_the_same_results(seed: ClaimSet, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each expectation's configuration is made once per suite run (`_configurations_made_once`): the results,
     failures and their offending rows included, are those Great Expectations gives when it makes them anew."""
-    from great_expectations.expectations.expectation import Expectation
-
     frame = seed.claims_frame()
     broken = frame.with_columns(
         pl.when(pl.int_range(pl.len()) < 3).then(pl.lit("exploded")).otherwise(pl.col("metric")).alias("metric"),
         pl.when(pl.int_range(pl.len()) == 5).then(pl.lit(-1.0)).otherwise(pl.col("value")).alias("value"),
     )
-    made = Expectation.configuration
     _, once = validate.run_batches(validate.claim_batches(seed, broken))
-    assert Expectation.configuration is made
+    assert validate._suite_run.configurations is None  # closed: configurations are made anew again
+    expectation = validate.claim_batches(seed, broken)[1].expectations()[0]
+    assert expectation.configuration is not expectation.configuration
     calls = []
 
     def counted():  # noqa: ANN202 - a context manager

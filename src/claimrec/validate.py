@@ -648,30 +648,50 @@ def _collecting_only_new_objects() -> Iterator[None]:
         gc.unfreeze()
 
 
+_suite_run = threading.local()
+"""`configurations`: the configurations made so far in this thread's suite run (`_configurations_made_once`)."""
+_configuration_lock = threading.Lock()
+
+
 @contextlib.contextmanager
 def _configurations_made_once() -> Iterator[None]:
     """Great Expectations makes an expectation's configuration anew from its fields each time it is asked
     for it, about 150 times per expectation and run (a third of the seed's suites' time). The expectations do
-    not change while a suite runs, so each one's is made once and copied from then on. The expectations are
-    held until the end, so that no other object takes the id of one of them meanwhile."""
+    not change while a suite runs, so within this block each one's is made once, then handed out as copies
+    (Great Expectations changes a configuration it is given: it evaluates its suite parameters into it).
+
+    The made configurations are kept per thread, with their expectations, so that no other object takes the
+    id of one of them meanwhile. Outside the block, or on another thread, configurations are made as before:
+    `_ConfigurationOnce` stays in place of Great Expectations' own once installed, so that runs on several
+    threads never have to put it back in turn."""
     from great_expectations.expectations.expectation import Expectation
 
-    made: dict[int, tuple] = {}
-    make = Expectation.configuration
-
-    def configuration(expectation):  # noqa: ANN001, ANN202 - a GX Expectation and its ExpectationConfiguration
-        kept = made.get(id(expectation))
-        if kept is None:
-            kept = made[id(expectation)] = (expectation, make.fget(expectation))
-        c = kept[1]
-        return type(c)(type=c.type, kwargs=dict(c.kwargs), meta=copy.deepcopy(c.meta), notes=c.notes, description=c.description,
-                       severity=c.severity, id=c.id, rendered_content=c.rendered_content)  # fmt: skip
-
-    Expectation.configuration = property(configuration)
+    with _configuration_lock:
+        if not isinstance(Expectation.configuration.fget, _ConfigurationOnce):
+            Expectation.configuration = property(_ConfigurationOnce(Expectation.configuration.fget))
+    outer, _suite_run.configurations = getattr(_suite_run, "configurations", None), {}
     try:
         yield
     finally:
-        Expectation.configuration = make
+        _suite_run.configurations = outer
+
+
+class _ConfigurationOnce:
+    """`Expectation.configuration`, made once per expectation while `_configurations_made_once` is open."""
+
+    def __init__(self, make: Callable) -> None:
+        self.make = make
+
+    def __call__(self, expectation):  # noqa: ANN001, ANN204 - a GX Expectation and its ExpectationConfiguration
+        made = getattr(_suite_run, "configurations", None)
+        if made is None:
+            return self.make(expectation)
+        kept = made.get(id(expectation))
+        if kept is None:
+            kept = made[id(expectation)] = (expectation, self.make(expectation))
+        c = kept[1]
+        return type(c)(type=c.type, kwargs=dict(c.kwargs), meta=copy.deepcopy(c.meta), notes=c.notes,
+                       description=c.description, severity=c.severity, id=c.id, rendered_content=c.rendered_content)  # fmt: skip
 
 
 @contextlib.contextmanager
