@@ -543,10 +543,9 @@ def write_docs(directory: Path, runs: list[SuiteRun]) -> Path:
             suites.add(run.suite)
             context.suites.add(gx.ExpectationSuite(name=run.suite, expectations=run.expectations()))
         result = run.result
-        # the moment the batch was loaded and the random id of the validation definition: not rendered
+        # the moment the batch was loaded: not rendered
         markers = result.meta.get("batch_markers") or {}
         result.meta["batch_markers"] = {k: v for k, v in markers.items() if k != "ge_load_time"}
-        result.meta["validation_id"] = None
         key = ValidationResultIdentifier(
             expectation_suite_identifier=ExpectationSuiteIdentifier(name=run.suite),
             run_id=result.meta["run_id"],
