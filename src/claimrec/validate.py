@@ -616,7 +616,7 @@ def _run_rows(context, suite, batch: Batch, rows: range | None, run_id):  # noqa
 
     The suite runs on the batch itself (`Batch.validate`), not through a validation definition, whose run
     also checks the suite and itself against the context's stores and serialises the result into its results
-    store (a third of the seed's suites' time); nothing reads that store, the caller keeps the result."""
+    store (a fifth of the seed's suites' time); nothing reads that store, the caller keeps the result."""
     datasource = context.data_sources.add_pandas(batch.suite)
     definition = datasource.add_dataframe_asset(batch.suite).add_batch_definition_whole_dataframe(batch.suite)
     try:
@@ -655,7 +655,7 @@ _configuration_lock = threading.Lock()
 @contextlib.contextmanager
 def _configurations_made_once() -> Iterator[None]:
     """Great Expectations makes an expectation's configuration anew from its fields each time it is asked
-    for it, about 150 times per expectation and run (a third of the seed's suites' time). The expectations do
+    for it, about 150 times per expectation and run (a fifth of the seed's suites' time). The expectations do
     not change while a suite runs, so within this block each one's is made once, then handed out as copies
     (Great Expectations changes a configuration it is given: it evaluates its suite parameters into it).
 
