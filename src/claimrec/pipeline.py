@@ -282,7 +282,8 @@ def run_pipeline(
 
     With `fail_on_contradictions`, a run that publishes more definite contradictions than that raises
     TooManyContradictions after publishing: the database, the reports and its `runs` row stay in place.
-    The Prefect flow passes its own `call_stage` (a task per stage) and `take_lock` (a task that retries)."""
+    The Prefect flow passes its own `call_stage` (a task per stage, which calls `run_stage`: that is where a
+    stage's seconds are taken) and `take_lock` (a task that retries)."""
     with running(config, flow_run_id, wait_seconds, take_lock, on_wait) as run:
         for name, stage in STAGES:
             started = time.monotonic()

@@ -620,10 +620,10 @@ def _run_rows(context, suite, batch: Batch, rows: range | None, run_id):  # noqa
     datasource = context.data_sources.add_pandas(batch.suite)
     definition = datasource.add_dataframe_asset(batch.suite).add_batch_definition_whole_dataframe(batch.suite)
     try:
-        data = definition.get_batch({"dataframe": _pandas(batch, rows)})
         with _configurations_made_once():
-            result = data.validate(suite, result_format=RESULT_FORMAT)
-        del data
+            result = definition.get_batch({"dataframe": _pandas(batch, rows)}).validate(
+                suite, result_format=RESULT_FORMAT
+            )
         # the run's identity, as a validation definition's run records it (the moment is the fixed RUN_TIME)
         result.meta.update({"validation_id": None, "checkpoint_id": None, "run_id": run_id,
                             "validation_time": run_id.run_time, "batch_parameters": {"dataframe": "<DATAFRAME>"}})  # fmt: skip
