@@ -62,6 +62,15 @@ class StoreError(ClaimrecError):
     """The database could not be written or read."""
 
 
+class CheckFailed(StoreError):
+    """A statement of a reconciliation check failed: names the check and the statement."""
+
+    def __init__(self, check: str, statement: str | None, error: str):
+        self.check, self.statement, self.error = check, statement, error
+        where = f"check {check}" + (f", statement {statement}" if statement else "")
+        super().__init__(f"reconciliation failed in {where}: {error}")
+
+
 class WriterBusy(StoreError):
     """Another run held the database's writer lock for longer than this run was willing to wait.
 

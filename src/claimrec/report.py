@@ -18,7 +18,6 @@ CHANGES_NAME = "changes.md"
 VERSION_FIELDS = ("source_id", "document_id", "section", "quote", "metric", "side", "category", "subject",
                   "period_start", "period_end", "as_of", "qualifier", "value", "stated_low", "stated_high",
                   "revision", "notes")  # fmt: skip
-KINDS = ("disjoint_claims", "part_exceeds_whole", "parts_exceed_whole", "whole_exceeds_parts", "cumulative_decrease")
 FINDINGS_SHOWN = 200
 """Past this many findings the report is summarised: the first findings of each kind in full, the most
 contested quantities, and counts; the database holds every one (`findings_with_quotes`)."""
@@ -99,7 +98,7 @@ def _summary(con: duckdb.DuckDBPyConnection, checks: dict) -> list[str]:
         "| kind | findings | definite | possible |",
         "|---|---:|---:|---:|",
     ]
-    for kind in KINDS:
+    for (kind,) in con.execute("SELECT kind FROM finding_kinds ORDER BY position").fetchall():
         k = by_kind.get(kind, {"n": 0, "definite": 0})
         lines.append(f"| {kind} | {k['n']} | {k['definite']} | {k['n'] - k['definite']} |")
     lines += [
@@ -138,12 +137,14 @@ def _contested(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _findings(con: duckdb.DuckDBPyConnection, summarised: bool = False) -> list[str]:
-    order = f"list_position({list(KINDS)}, f.kind), f.certainty, f.quantity_id, f.margin DESC, f.finding_id"
+    order = "f.kind_position, f.certainty, f.quantity_id, f.margin DESC, f.finding_id"
     findings = _rows(con, f"""
         SELECT * FROM (
-            SELECT f.*, q.label, row_number() OVER (PARTITION BY f.kind ORDER BY {order}) AS rank_in_kind,
+            SELECT f.*, q.label, k.position AS kind_position,
+                   row_number() OVER (PARTITION BY f.kind ORDER BY k.position, f.certainty, f.quantity_id,
+                                                                   f.margin DESC, f.finding_id) AS rank_in_kind,
                    count(*) OVER (PARTITION BY f.kind) AS of_kind
-            FROM findings f JOIN quantities q USING (quantity_id)
+            FROM findings f JOIN quantities q USING (quantity_id) JOIN finding_kinds k USING (kind)
         ) f
         WHERE rank_in_kind <= {PER_KIND_SHOWN if summarised else "of_kind"}
         ORDER BY {order}
@@ -296,6 +297,10 @@ def render_changes(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
     new = [h for h in history if h["is_new"]]
     resolved = [h for h in history if not h["is_new"]]
     out += ["", f"## Findings: {len(new)} new, {len(resolved)} resolved", ""]
+    renamed = con.execute("SELECT count(*) FROM finding_history WHERE renamed_in_run = ?", [run_id]).fetchone()[0]
+    if renamed:
+        out += [f"- {renamed} standing findings recorded under 12-digit ids now have 16-digit ids: the same"
+                " findings, not new ones (`finding_history.renamed_from` keeps each old id)."]
     out += [f"- new {h['kind']} ({h['certainty']}): {_text(h['message'])}" for h in new]
     out += [f"- resolved {h['kind']}: {_text(h['message'])}" for h in resolved]
     return "\n".join(out).rstrip("\n") + "\n"

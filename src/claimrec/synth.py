@@ -22,13 +22,13 @@ import numpy as np
 import polars as pl
 
 from claimrec.model import SOURCE_TYPES
+from claimrec.reconcile.kinds import FINDING_KINDS, names
 
 METRICS = ("killed", "wounded", "missing", "captured", "displaced")
 CATEGORIES = ("all", "military", "civilians")
 PERIODS_PER_CONFLICT = 1 + 10 + 40  # the span, its years, its quarters
 CLAIMS_PER_CONFLICT = 23_000  # about ten claims per quantity
 QUOTES = 2_000
-KINDS = ("disjoint_claims", "part_exceeds_whole", "parts_exceed_whole", "whole_exceeds_parts", "cumulative_decrease")
 DOCUMENT_ID = "synthetic-bulletins"
 
 QUALIFIERS_YAML = """\
@@ -180,21 +180,11 @@ def _plants(per_kind: int, k: int, sources: pl.DataFrame, rng: np.random.Generat
         for _ in range(per_kind):
             conflict, metric = int(rng.integers(0, k)), METRICS[int(rng.integers(0, len(METRICS)))]
             base = float(rng.integers(20, 100))
-            if kind == "disjoint_claims":
-                ids = [claim(town, conflict, metric, 0, base), claim(town, conflict, metric, 0, base + rng.integers(1, 100))]
-            elif kind == "part_exceeds_whole":
-                ids = [claim(town, conflict, metric, 0, base), claim(town, conflict, metric, 1, base + rng.integers(1, 100))]
-            elif kind == "parts_exceed_whole":
-                ids = [claim(town, conflict, metric, 0, base), claim(town, conflict, metric, 1, base - 10),
-                       claim(town, conflict, metric, 2, base - 5)]  # fmt: skip
-            elif kind == "whole_exceeds_parts":
-                ids = [claim(town, conflict, metric, 0, 3 * base), claim(town, conflict, metric, 1, base),
-                       claim(town, conflict, metric, 2, base)]  # fmt: skip
-            else:
-                source, year = source_ids[int(rng.integers(0, len(source_ids)))], 1971 + conflict % 50
-                ids = [claim(town, conflict, metric, 0, 2 * base, dt.date(year, 6, 30), source),
-                       claim(town, conflict, metric, 0, base, dt.date(year + 1, 6, 30), source)]  # fmt: skip
-            planted.append({"kind": kind, "claim_ids": ids})
+
+            def on(side: int, value: float, as_of: dt.date | None = None, source: str | None = None) -> str:
+                return claim(town, conflict, metric, side, value, as_of, source)  # noqa: B023 - called at once
+
+            planted.append({"kind": kind, "claim_ids": PLANTERS[kind](on, base, conflict, source_ids, rng)})
             town += 1
     p = pl.DataFrame(rows, schema={"claim_id": pl.String, "conflict": pl.Int64, "metric": pl.String, "side": pl.Int64,
                                    "subject": pl.String, "value": pl.Float64, "as_of": pl.Date, "source": pl.String})
@@ -207,6 +197,47 @@ def _plants(per_kind: int, k: int, sources: pl.DataFrame, rng: np.random.Generat
         low=np.full(p.height, np.nan), high=np.full(p.height, np.nan), quote=rng.integers(0, QUOTES, p.height),
     )  # fmt: skip
     return claims, pl.DataFrame(planted, schema={"kind": pl.String, "claim_ids": pl.List(pl.String)})
+
+
+def _plant_disjoint(on, base, conflict, source_ids, rng) -> list[str]:  # noqa: ANN001
+    """Two claims on one quantity that do not meet."""
+    return [on(0, base), on(0, base + rng.integers(1, 100))]
+
+
+def _plant_part_above_whole(on, base, conflict, source_ids, rng) -> list[str]:  # noqa: ANN001
+    """A claim on a side above the claim on both sides."""
+    return [on(0, base), on(1, base + rng.integers(1, 100))]
+
+
+def _plant_parts_above_whole(on, base, conflict, source_ids, rng) -> list[str]:  # noqa: ANN001
+    """Both sides adding up to more than the whole."""
+    return [on(0, base), on(1, base - 10), on(2, base - 5)]
+
+
+def _plant_whole_above_parts(on, base, conflict, source_ids, rng) -> list[str]:  # noqa: ANN001
+    """A whole three times what both its sides add up to."""
+    return [on(0, 3 * base), on(1, base), on(2, base)]
+
+
+def _plant_fall(on, base, conflict, source_ids, rng) -> list[str]:  # noqa: ANN001
+    """One source's running figure halving a year later."""
+    source, year = source_ids[int(rng.integers(0, len(source_ids)))], 1971 + conflict % 50
+    return [on(0, 2 * base, dt.date(year, 6, 30), source), on(0, base, dt.date(year + 1, 6, 30), source)]
+
+
+PLANTERS = {
+    "disjoint_claims": _plant_disjoint,
+    "part_exceeds_whole": _plant_part_above_whole,
+    "parts_exceed_whole": _plant_parts_above_whole,
+    "whole_exceeds_parts": _plant_whole_above_parts,
+    "cumulative_decrease": _plant_fall,
+}
+"""How to plant a contradiction of each kind of finding that synth knows how to plant: each takes a function
+that writes a claim (side 0 the conflict's root, 1 and 2 its sides), a base figure, the conflict, the source
+ids and the random generator, and returns the claim ids in the order the finding lists them."""
+
+KINDS = tuple(kind for kind in names(FINDING_KINDS) if kind in PLANTERS)
+"""The kinds of finding planted, in the vocabulary's order."""
 
 
 def _quote_texts() -> list[str]:

@@ -61,11 +61,11 @@ SET disabled_optimizers = 'build_side_probe_side';
 
 INSERT INTO claims BY NAME
 SELECT c.* EXCLUDE (whole, low_exclusive, high_exclusive, raw_low, raw_high, metric_rank),
-       CASE WHEN whole AND low_exclusive THEN floor(round(raw_low, 6)) + 1
-            WHEN whole THEN ceil(round(raw_low, 6))
+       CASE WHEN whole AND low_exclusive THEN floor(round(raw_low, getvariable('bound_digits'))) + 1
+            WHEN whole THEN ceil(round(raw_low, getvariable('bound_digits')))
             ELSE raw_low END AS low,
-       CASE WHEN whole AND high_exclusive THEN ceil(round(raw_high, 6)) - 1
-            WHEN whole THEN floor(round(raw_high, 6))
+       CASE WHEN whole AND high_exclusive THEN ceil(round(raw_high, getvariable('bound_digits'))) - 1
+            WHEN whole THEN floor(round(raw_high, getvariable('bound_digits')))
             ELSE raw_high END AS high,
        concat_ws('/', c.metric, c.side, c.category, s.slug, p.period_text) AS quantity_id,
        (((c.metric_rank * getvariable('claim_code_radix').side + sd.node_rank)

@@ -47,11 +47,20 @@ ANTI JOIN (SELECT claim_id FROM claim_versions WHERE valid_to_run IS NULL) o ON 
 LEFT JOIN (SELECT claim_id, max(version) AS last_version FROM claim_versions WHERE valid_to_run IS NOT NULL
            GROUP BY claim_id) v ON v.claim_id = c.claim_id;
 
+-- Finding ids grew from 12 to 16 hexadecimal digits; the longer id of a finding begins with its shorter one (both
+-- are the start of the same MD5). A standing finding recorded under its 13-character id takes its new id here, so
+-- that it is not reported as resolved and new again; the old id is kept in renamed_from.
+UPDATE finding_history SET finding_id = f.finding_id, renamed_from = finding_history.finding_id,
+                           renamed_in_run = getvariable('run_id')
+FROM findings f
+WHERE finding_history.resolved_run IS NULL AND length(finding_history.finding_id) = 13
+  AND left(f.finding_id, 13) = finding_history.finding_id;
+
 UPDATE finding_history SET resolved_run = getvariable('run_id')
 WHERE resolved_run IS NULL AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.finding_id = finding_history.finding_id);
 
-INSERT INTO finding_history
-SELECT f.finding_id, f.kind, f.quantity_id, f.claim_ids, f.certainty, f.message, getvariable('run_id'), NULL
+INSERT INTO finding_history BY NAME
+SELECT f.finding_id, f.kind, f.quantity_id, f.claim_ids, f.certainty, f.message, getvariable('run_id') AS first_run
 FROM findings f
 ANTI JOIN (SELECT finding_id FROM finding_history WHERE resolved_run IS NULL) h ON h.finding_id = f.finding_id
 ORDER BY f.finding_id;

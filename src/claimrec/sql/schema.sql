@@ -276,7 +276,7 @@ CREATE TABLE findings (
 );
 COMMENT ON TABLE findings IS 'One row per contradiction found between claims';
 COMMENT ON COLUMN findings.finding_id IS 'Stable id: the same contradiction between the same claims keeps its id across runs';
-COMMENT ON COLUMN findings.kind IS 'Kind of contradiction: disjoint_claims (two claims on one quantity do not overlap), part_exceeds_whole (a claim on a part is above a claim on its whole), parts_exceed_whole (disjoint parts add up to more than the whole), whole_exceeds_parts (parts covering the whole completely add up to less than it), cumulative_decrease (a source''s "as of" figure fell below its earlier one with no explanation)';
+COMMENT ON COLUMN findings.kind IS 'Kind of contradiction (finding_kinds.kind, which describes each)';
 COMMENT ON COLUMN findings.quantity_id IS 'The quantity concerned; for part/whole kinds, the whole (quantities.quantity_id)';
 COMMENT ON COLUMN findings.claim_ids IS 'Every claim involved: for disjoint_claims the lower figure first, otherwise the whole''s claims first';
 COMMENT ON COLUMN findings.source_ids IS 'The sources of those claims, in the same order';
@@ -287,6 +287,26 @@ COMMENT ON COLUMN findings.low_bound IS 'The lower bound that is too high: the l
 COMMENT ON COLUMN findings.high_bound IS 'The upper bound it exceeds: the high of the lower claim, of the whole''s claim, the whole''s high, or the sum of the parts'' highs';
 COMMENT ON COLUMN findings.margin IS 'low_bound - high_bound: how far apart the figures are (always > 0)';
 COMMENT ON COLUMN findings.message IS 'The contradiction in one plain sentence';
+
+CREATE TABLE finding_kinds (
+    kind         VARCHAR PRIMARY KEY,
+    position     INTEGER NOT NULL,
+    description  VARCHAR NOT NULL
+);
+COMMENT ON TABLE finding_kinds IS 'Every kind of finding reconciliation can report, in the order reports list them';
+COMMENT ON COLUMN finding_kinds.kind IS 'The kind, as in findings.kind';
+COMMENT ON COLUMN finding_kinds.position IS 'Its place in the reports, from 1';
+COMMENT ON COLUMN finding_kinds.description IS 'What a finding of this kind means';
+
+CREATE TABLE check_kinds (
+    kind         VARCHAR PRIMARY KEY,
+    position     INTEGER NOT NULL,
+    description  VARCHAR NOT NULL
+);
+COMMENT ON TABLE check_kinds IS 'Every kind of check (a relation evaluated, whether it holds or not), as in checks.kind';
+COMMENT ON COLUMN check_kinds.kind IS 'The kind, as in checks.kind';
+COMMENT ON COLUMN check_kinds.position IS 'Its place in lists, from 1';
+COMMENT ON COLUMN check_kinds.description IS 'What a check of this kind establishes';
 
 CREATE TABLE validations (
     run_id         VARCHAR NOT NULL,
@@ -393,6 +413,8 @@ CREATE TABLE finding_history (
     message      VARCHAR NOT NULL,
     first_run    VARCHAR NOT NULL,
     resolved_run VARCHAR,
+    renamed_from VARCHAR,
+    renamed_in_run VARCHAR,
     PRIMARY KEY (finding_id, first_run)
 );
 COMMENT ON TABLE finding_history IS 'When each finding appeared and when it was resolved (history, carried across runs)';
@@ -404,3 +426,19 @@ COMMENT ON COLUMN finding_history.certainty IS 'definite or possible, when it ap
 COMMENT ON COLUMN finding_history.message IS 'Its sentence when it appeared';
 COMMENT ON COLUMN finding_history.first_run IS 'The run in which it appeared (runs.run_id)';
 COMMENT ON COLUMN finding_history.resolved_run IS 'The run in which it no longer stood; NULL while it stands';
+COMMENT ON COLUMN finding_history.renamed_from IS 'The id it was recorded under before finding ids grew from 12 to 16 hexadecimal digits; NULL otherwise';
+COMMENT ON COLUMN finding_history.renamed_in_run IS 'The run that gave it its longer id; NULL otherwise';
+
+CREATE TABLE statement_timings (
+    run_id       VARCHAR NOT NULL,
+    position     INTEGER NOT NULL,
+    check_name   VARCHAR NOT NULL,
+    statement    VARCHAR NOT NULL,
+    seconds      DOUBLE NOT NULL
+);
+COMMENT ON TABLE statement_timings IS 'How long each statement of each reconciliation check took, per run (history, carried across runs): the slowest show where a run spends its time';
+COMMENT ON COLUMN statement_timings.run_id IS 'The run (runs.run_id)';
+COMMENT ON COLUMN statement_timings.position IS 'The statement''s place in the run, from 1';
+COMMENT ON COLUMN statement_timings.check_name IS 'The check (src/claimrec/reconcile/sql/<check_name>.sql)';
+COMMENT ON COLUMN statement_timings.statement IS 'The statement, as named in its check';
+COMMENT ON COLUMN statement_timings.seconds IS 'Seconds it took';

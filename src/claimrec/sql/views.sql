@@ -31,7 +31,7 @@ JOIN claims c ON c.claim_id = u.claim_id
 JOIN sources s ON s.source_id = c.source_id;
 COMMENT ON VIEW findings_with_quotes IS 'One row per claim of each finding, with its source, figure and quote';
 COMMENT ON COLUMN findings_with_quotes.finding_id IS 'The finding (findings.finding_id)';
-COMMENT ON COLUMN findings_with_quotes.kind IS 'Kind of finding';
+COMMENT ON COLUMN findings_with_quotes.kind IS 'Kind of finding (finding_kinds.kind)';
 COMMENT ON COLUMN findings_with_quotes.certainty IS 'definite or possible';
 COMMENT ON COLUMN findings_with_quotes.same_source IS 'True when one source contradicts itself';
 COMMENT ON COLUMN findings_with_quotes.margin IS 'How far apart the figures are';
@@ -111,8 +111,8 @@ COMMENT ON COLUMN quantity_parts.summed IS 'True when the part is among the disj
 -- inside it.
 CREATE VIEW check_outcomes AS
 SELECT CASE kind WHEN 'cumulative' THEN series_check_id
-                 WHEN 'part_whole' THEN 'C' || substr(md5('part_whole|' || whole_quantity_id || '|' || part_quantity_id), 1, 12)
-                 ELSE 'C' || substr(md5(kind || '|' || whole_quantity_id), 1, 12) END AS check_id,
+                 WHEN 'part_whole' THEN claimrec_id('C', 'part_whole|' || whole_quantity_id || '|' || part_quantity_id)
+                 ELSE claimrec_id('C', kind || '|' || whole_quantity_id) END AS check_id,
        kind, whole_key, part_key, whole_quantity_id, low_bound, high_bound, low_bound - high_bound AS margin,
        CASE WHEN kind = 'cumulative' THEN series_outcome
             WHEN low_bound > high_bound THEN 'contradiction' ELSE 'consistent' END AS outcome,
@@ -154,7 +154,7 @@ FROM (
 );
 COMMENT ON VIEW check_outcomes IS 'Every part/whole and sum relation evaluated, by key, with its bounds and outcome but no words: the quick way to count or filter checks (the checks view words them)';
 COMMENT ON COLUMN check_outcomes.check_id IS 'Stable id of the check (checks.check_id)';
-COMMENT ON COLUMN check_outcomes.kind IS 'part_whole, parts_sum, cover_sum or cumulative (see checks.kind)';
+COMMENT ON COLUMN check_outcomes.kind IS 'Kind of check (check_kinds.kind, which describes each)';
 COMMENT ON COLUMN check_outcomes.whole_key IS 'The whole, or for cumulative checks the quantity of the series (quantities.quantity_key)';
 COMMENT ON COLUMN check_outcomes.part_key IS 'For part_whole checks, the part (quantities.quantity_key); NULL for the other kinds';
 COMMENT ON COLUMN check_outcomes.whole_quantity_id IS 'The whole (quantities.quantity_id)';
@@ -226,7 +226,7 @@ LEFT JOIN quantities p ON p.quantity_key = b.part_key
 LEFT JOIN series_checks s ON b.kind = 'cumulative' AND s.check_id = b.check_id;
 COMMENT ON VIEW checks IS 'Every part/whole and sum relation evaluated, whether it holds or not, worded when read';
 COMMENT ON COLUMN checks.check_id IS 'Stable id of the check';
-COMMENT ON COLUMN checks.kind IS 'part_whole (a part is not above its whole), parts_sum (disjoint parts add up to no more than the whole), cover_sum (parts that cover the whole completely add up to no less than it) or cumulative (a source''s "as of" figure for a quantity does not fall below its previous one unless explained)';
+COMMENT ON COLUMN checks.kind IS 'Kind of check (check_kinds.kind, which describes each)';
 COMMENT ON COLUMN checks.whole_quantity_id IS 'The whole (quantities.quantity_id); for cumulative checks, the quantity of the series';
 COMMENT ON COLUMN checks.part_quantity_ids IS 'The parts compared with it (empty for cumulative checks)';
 COMMENT ON COLUMN checks.low_bound IS 'What must not be above high_bound: the highest claimed low of the part (part_whole), the sum of the parts'' chosen lows (parts_sum), the whole''s chosen low (cover_sum)';
