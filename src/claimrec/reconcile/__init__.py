@@ -3,7 +3,7 @@
     CHECKS       the checks, in order (checks.py), each a SQL file of named statements (sql/)
     run_checks   runs them, one statement at a time, timed (runner.py)
     kinds        the vocabulary of finding and check kinds (kinds.py)
-    settings     the thresholds the checks work with (settings.py)
+    thresholds   the thresholds the checks work with (thresholds.py)
 """
 
 from claimrec.reconcile.checks import CHECKS, Check

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 
 from claimrec.errors import CheckFailed
-from claimrec.reconcile import settings as config
+from claimrec.reconcile import thresholds as config
 from claimrec.reconcile.checks import CHECKS, Check
 from claimrec.reconcile.kinds import CHECK_KINDS, FINDING_KINDS, Kind
 
@@ -47,13 +47,13 @@ def run_checks(
     con: duckdb.DuckDBPyConnection,
     checks: tuple[Check, ...] = CHECKS,
     finding_kinds: tuple[Kind, ...] = FINDING_KINDS,
-    settings: config.Settings = config.SETTINGS,
+    thresholds: config.Thresholds = config.THRESHOLDS,
 ) -> list[Timing]:
     """Run `checks` in order on loaded claims, then write the results into the file in one checkpoint;
     return each statement's time. The vocabulary of finding and check kinds is written first, into
     `finding_kinds` and `check_kinds`."""
     planned = [(check, statements(check)) for check in checks]
-    config.apply(con, settings)
+    config.apply(con, thresholds)
     write_kinds(con, finding_kinds)
     before = _temporary_tables(con)
     timings: list[Timing] = []

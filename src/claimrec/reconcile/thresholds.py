@@ -10,7 +10,7 @@ import duckdb
 
 
 @dataclass(frozen=True)
-class Settings:
+class Thresholds:
     """How reconciliation sizes its findings and ids."""
 
     pair_group_max: int = 10
@@ -32,19 +32,19 @@ class Settings:
     two of millions of ids collide with negligible probability."""
 
 
-SETTINGS = Settings()
-"""The settings every run uses."""
+THRESHOLDS = Thresholds()
+"""The thresholds every run uses."""
 
 VARIABLES = ("pair_group_max", "claim_pairs_max", "bound_digits")
-"""The settings the SQL reads as variables."""
+"""The thresholds the SQL reads as variables."""
 
 
-def apply(con: duckdb.DuckDBPyConnection, settings: Settings = SETTINGS) -> None:
-    """Set the settings' SQL variables on `con` and (re)create the `claimrec_id` macro with their id length."""
-    values = asdict(settings)
+def apply(con: duckdb.DuckDBPyConnection, thresholds: Thresholds = THRESHOLDS) -> None:
+    """Set the thresholds' SQL variables on `con` and (re)create the `claimrec_id` macro with their id length."""
+    values = asdict(thresholds)
     for name in VARIABLES:
         con.execute(f"SET VARIABLE {name} = {int(values[name])}")
-    digits = int(settings.id_hex_digits)
+    digits = int(thresholds.id_hex_digits)
     con.execute(f"CREATE OR REPLACE MACRO claimrec_id(prefix, key) AS prefix || substr(md5(key), 1, {digits})")
     con.execute(
         "COMMENT ON MACRO claimrec_id IS 'The id of a finding (prefix F) or check (prefix C): the prefix and the"
