@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# for the processes make starts: the defaults of claimrec.settings.DEFAULTS (tests/test_settings.py compares them)
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_TASKS_DEFAULT_NO_CACHE ?= true
 export GX_ANALYTICS_ENABLED ?= False

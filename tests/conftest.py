@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from claimrec import load, pipeline
+from claimrec import load, pipeline, settings
 from claimrec.model import ClaimSet
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+settings.apply_defaults()  # before any test imports Prefect or Great Expectations
 
 from support import CLAIMS, MINI
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from claimrec import cli, pipeline
+from claimrec import cli, pipeline, settings
 from support import snapshot
 
 
 def claimrec(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "GX_ANALYTICS_ENABLED": "False"}
+    env = {**os.environ, **settings.DEFAULTS}
     return subprocess.run([sys.executable, "-m", "claimrec", *args], cwd=cwd, capture_output=True, text=True, env=env)
 
 

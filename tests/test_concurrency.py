@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from claimrec import pipeline, store
+from claimrec import pipeline, settings
+from claimrec.runs.lock import writer_lock
 from support import EXTRA_CLAIM
 
 READER = textwrap.dedent("""
@@ -71,7 +72,7 @@ def test_readers_never_fail_nor_see_a_torn_state(mini_config: pipeline.RunConfig
 
 
 def _claimrec(*args: str, cwd: Path) -> subprocess.Popen:
-    env = {**os.environ, "GX_ANALYTICS_ENABLED": "False"}
+    env = {**os.environ, **settings.DEFAULTS}
     return subprocess.Popen([sys.executable, "-m", "claimrec", *args], cwd=cwd, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
 
@@ -107,7 +108,7 @@ def test_a_run_that_cannot_get_the_lock_fails_and_is_recorded(mini_config: pipel
     work, db = mini_config.db_path.parent, mini_config.db_path
     busy = (f"claimrec.duckdb: another claimrec run has held the writer lock for 1 s; wait for it to finish"
             f" (lock file .claimrec.duckdb.lock)")  # fmt: skip
-    with store.writer_lock(db):
+    with writer_lock(db):
         out, err = _claimrec("run", "--wait", "1", cwd=work).communicate(timeout=60)
     assert (out, err) == ("     lock: another run is writing claimrec.duckdb; waiting up to 1 s\n", f"Error: {busy}\n")
     listed = _claimrec("runs", cwd=work).communicate(timeout=60)[0].splitlines()

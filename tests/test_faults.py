@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from claimrec import pipeline, store
+from claimrec import pipeline, settings, store
+from claimrec.runs import markers
 
 KILLS = 12
 
@@ -32,7 +33,7 @@ def _integrity(db: Path) -> tuple[int, int]:
 def test_a_killed_run_is_noticed_and_recorded_as_failed(mini_config: pipeline.RunConfig) -> None:
     pipeline.run_pipeline(mini_config)
     dead = "20260101T000000-deadbeef"
-    store.marker_path(mini_config.db_path, dead).touch()
+    markers.marker_path(mini_config.db_path, dead).touch()
     store.building_path(mini_config.db_path, dead).write_bytes(b"half a database")
     (mini_config.reports_dir / f".building-{dead}").mkdir()
     pipeline.run_pipeline(mini_config)
@@ -50,12 +51,12 @@ def test_a_run_killed_after_publishing_stays_a_success(mini_config: pipeline.Run
     pipeline.run_pipeline(mini_config)
     with duckdb.connect(str(mini_config.db_path), read_only=True) as con:
         (published,) = con.execute("SELECT run_id FROM runs").fetchone()
-    store.marker_path(mini_config.db_path, published).touch()
+    markers.marker_path(mini_config.db_path, published).touch()
     pipeline.run_pipeline(mini_config)
     with duckdb.connect(str(mini_config.db_path), read_only=True) as con:
         rows = con.execute("SELECT run_id, status FROM runs ORDER BY started_at").fetchall()
     assert len(rows) == 2 and rows[0] == (published, "succeeded") and rows[1][1] == "succeeded"
-    assert not store.marker_path(mini_config.db_path, published).exists()
+    assert not markers.marker_path(mini_config.db_path, published).exists()
 
 
 def test_runs_killed_at_random_moments_leave_a_usable_database(mini_config: pipeline.RunConfig) -> None:
@@ -63,7 +64,7 @@ def test_runs_killed_at_random_moments_leave_a_usable_database(mini_config: pipe
     pipeline.run_pipeline(mini_config)
     report = (mini_config.reports_dir / "discrepancies.md").read_bytes()
     rng = random.Random(20261125)
-    env = {**os.environ, "GX_ANALYTICS_ENABLED": "False"}
+    env = {**os.environ, **settings.DEFAULTS}
     killed, finished, noticed = 0, 0, set()
     for _ in range(KILLS):
         process = subprocess.Popen([sys.executable, "-m", "claimrec", "run", "-q"], cwd=work, env=env,
@@ -74,7 +75,7 @@ def test_runs_killed_at_random_moments_leave_a_usable_database(mini_config: pipe
             finished += 1
         else:
             killed += 1
-        noticed |= {a["run_id"] for a in store.abandoned_runs(mini_config.db_path)}
+        noticed |= {a["run_id"] for a in markers.abandoned_runs(mini_config.db_path)}
         claims, _ = _integrity(mini_config.db_path)
         assert claims == 7
         assert (mini_config.reports_dir / "discrepancies.md").read_bytes() == report

@@ -10,12 +10,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from claimrec import pipeline, store
+from claimrec import pipeline, report, store
 from claimrec.errors import StageFailed
 from support import snapshot
 
 REBUILT_TABLES = ("documents", "sources", "units", "taxonomy", "taxonomy_paths", "qualifiers", "claims",
-                  "quantities", "quantity_links", "part_sums", "series_checks", "findings")  # fmt: skip
+                  "quantities", "quantity_links", "part_sums", "series_checks", "findings", "finding_kinds",
+                  "check_kinds")  # fmt: skip
 VIEWS = ("check_outcomes", "checks", "claims_per_source", "contested_quantities", "findings_with_quotes",
          "quantity_bounds", "quantity_parts")  # fmt: skip
 
@@ -27,7 +28,7 @@ def _rows(db: Path, table: str) -> list[tuple]:
 
 def test_every_table_and_column_has_a_comment(seed_db: duckdb.DuckDBPyConnection) -> None:
     tables = seed_db.execute("SELECT table_name, comment FROM duckdb_tables() ORDER BY 1").fetchall()
-    assert [t for t, _ in tables] == sorted([*REBUILT_TABLES, "runs", "validations", "claim_versions", "finding_history"])
+    assert [t for t, _ in tables] == sorted([*REBUILT_TABLES, *store.HISTORY_TABLES])
     assert all(comment for _, comment in tables)
     bare = seed_db.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal AND comment IS NULL").fetchall()
     assert bare == []
@@ -80,7 +81,7 @@ def test_failure_after_the_build_leaves_nothing_published(mini_config: pipeline.
     def broken_report(con, directory, run_id=None):  # noqa: ANN001
         raise OSError("disk full")
 
-    monkeypatch.setattr(pipeline.report, "write", broken_report)
+    monkeypatch.setattr(report, "write", broken_report)
     with pytest.raises(StageFailed, match="stage report failed: disk full"):
         pipeline.run_pipeline(mini_config)
     assert snapshot(mini_config.db_path, mini_config.reports_dir) == before
@@ -155,23 +156,6 @@ def test_duckdb_cli_opens_the_file(seed_run: pipeline.RunConfig, tmp_path: Path)
     ).stdout  # fmt: skip
     assert out.splitlines()[0] == "kind,message"
     assert "Government of Azerbaijan (11,557) and Western and Russian estimates (25,000–30,000) disagree" in out
-
-
-def test_a_second_writer_waits_then_gives_up_clearly(tmp_path: Path) -> None:
-    from claimrec import store
-    from claimrec.errors import StoreError
-
-    db = tmp_path / "claimrec.duckdb"
-    with store.writer_lock(db):
-        with pytest.raises(StoreError) as caught:
-            with store.writer_lock(db, wait_seconds=0.5):
-                pass
-    assert str(caught.value) == (
-        f"{db}: another claimrec run has held the writer lock for 0 s; wait for it to finish"
-        f" (lock file {tmp_path / '.claimrec.duckdb.lock'})"
-    )
-    with store.writer_lock(db, wait_seconds=0.5):  # released: the next writer gets it at once
-        pass
 
 
 def test_every_view_has_a_comment(seed_db: duckdb.DuckDBPyConnection) -> None:

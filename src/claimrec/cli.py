@@ -13,15 +13,19 @@ import argparse
 import csv
 import json
 import os
+import shutil
 import sys
+import textwrap
 from pathlib import Path
 
 import duckdb
 
-from claimrec import load, pipeline, report, store, validate
+from claimrec import load, pipeline, report, settings, store, validate
 from claimrec.errors import (
     ClaimrecError, InputError, ServeError, StageFailed, StoreError, TooManyContradictions, ValidationFailed,
 )  # fmt: skip
+from claimrec.runs import markers
+from claimrec.runs.lock import LOCK_WAIT_SECONDS
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_STORE, EXIT_CONTRADICTIONS, EXIT_SERVE, EXIT_INTERRUPTED = 1, 2, 3, 4, 5, 130
 EXIT_CODES = {
@@ -38,30 +42,30 @@ EXIT_CODES = {
 
 
 def _epilog(*codes: int) -> str:
+    """The table of exit codes, one line each, printed as it is written."""
     return "exit codes:\n" + "\n".join(f"  {code:<3}  {EXIT_CODES[code]}" for code in codes)
 
 
-class _HelpFormatter(argparse.HelpFormatter):
-    """Wraps descriptions as usual, and keeps the lines of the exit-code table as they are."""
+def _filled(text: str) -> str:
+    """`text` filled as argparse fills a description: its lines as wide as the terminal less 2 columns.
 
-    def _fill_text(self, text: str, width: int, indent: str) -> str:
-        if text.startswith("exit codes:"):
-            return "".join(indent + line for line in text.splitlines(keepends=True))
-        return super()._fill_text(text, width, indent)
+    The parsers print their descriptions and epilogs as written (RawDescriptionHelpFormatter), so that the
+    lines of the exit-code tables stay apart; the descriptions are filled here instead."""
+    return textwrap.fill(" ".join(text.split()), shutil.get_terminal_size().columns - 2)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="claimrec",
-        description="Reconcile sourced claims about war figures into bounds and contradictions.",
+        description=_filled("Reconcile sourced claims about war figures into bounds and contradictions."),
         epilog=_epilog(*EXIT_CODES) + "\n\n`claimrec COMMAND --help` describes each command.",
-        formatter_class=_HelpFormatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help: str, description: str, *codes: int) -> argparse.ArgumentParser:  # noqa: A002
-        return commands.add_parser(name, help=help, description=description, epilog=_epilog(0, *codes),
-                                   formatter_class=_HelpFormatter)  # fmt: skip
+        return commands.add_parser(name, help=help, description=_filled(description), epilog=_epilog(0, *codes),
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
 
     def paths(p: argparse.ArgumentParser, claims: bool = True, db: bool = True, reports: bool = True,
               quiet: str = "print only errors") -> None:  # fmt: skip
@@ -86,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
                   EXIT_REFUSED, EXIT_USAGE, EXIT_STORE, EXIT_CONTRADICTIONS, EXIT_INTERRUPTED)  # fmt: skip
     paths(run)
     threshold(run, "exit with code 4")
-    run.add_argument("--wait", type=_seconds, default=store.LOCK_WAIT_SECONDS, metavar="SECONDS",
+    run.add_argument("--wait", type=_seconds, default=LOCK_WAIT_SECONDS, metavar="SECONDS",
                      help="how long to wait for another run that holds the writer lock (default: 600)")  # fmt: skip
     paths(command("validate", "check the claim files only; writes nothing",
                   "Parse the claim files and run the expectation suite. Nothing is written.",
@@ -159,6 +163,7 @@ def _error(text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `claimrec` command."""
+    settings.apply_defaults()
     args = _parser().parse_args(argv)
     commands = {"run": _run, "validate": _validate, "report": _report, "query": _query, "runs": _runs,
                 "serve": _serve, "synth": _synth}  # fmt: skip
@@ -270,7 +275,7 @@ RUNS_SQL = (
 
 
 def _runs(args: argparse.Namespace) -> int:
-    pending = pipeline.pending_runs(args.db)
+    pending = markers.pending_runs(args.db)
     if args.db.exists() or not pending:
         names, rows = _fetch(args.db, RUNS_SQL)
     else:  # runs failed before any run published: nothing is recorded yet, the markers say it all
@@ -318,5 +323,4 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("TQDM_DISABLE", "1")
     raise SystemExit(main())

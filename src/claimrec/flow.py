@@ -1,5 +1,5 @@
 """The claimrec pipeline as a Prefect flow: a `lock` task that waits for the database's writer lock, then
-one task per stage of `claimrec.pipeline.STAGES` (parse, validate, store, reconcile, report, publish).
+one task per stage of `claimrec.stages.STAGES`, each named after its stage.
 
 Only the `lock` task retries, and only when the lock was busy (WriterBusy): another run is writing and will
 finish. Bad input, a failed expectation or a broken database fail the flow run at once, with the stage and
@@ -11,23 +11,21 @@ deploys it to a work pool.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_TASKS_DEFAULT_NO_CACHE", "true")
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("TQDM_DISABLE", "1")
+from claimrec import settings
+
+settings.apply_defaults()  # before Prefect is imported: it reads its settings then
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 
-from claimrec import pipeline as stages  # noqa: E402
-from claimrec import store, validate  # noqa: E402
+from claimrec import pipeline, stages, validate  # noqa: E402
 from claimrec.errors import WriterBusy  # noqa: E402
+from claimrec.runs.lock import WriterLock  # noqa: E402
 
 FLOW_NAME = "claimrec-pipeline"
 LOCK_RETRY_DELAYS = [10, 60, 300]
@@ -41,10 +39,10 @@ def retry_only_when_busy(task: Any, task_run: Any, state: Any) -> bool:
 
 @task(name="lock", task_run_name="lock", retries=len(LOCK_RETRY_DELAYS), retry_delay_seconds=LOCK_RETRY_DELAYS,
       retry_condition_fn=retry_only_when_busy, cache_policy=NO_CACHE, persist_result=False)  # fmt: skip
-def take_writer_lock(db_path: str, wait_seconds: float) -> store.WriterLock:
+def take_writer_lock(db_path: str, wait_seconds: float) -> WriterLock:
     """Wait up to `wait_seconds` for the run that holds the database's writer lock; fail with WriterBusy."""
     logger = get_run_logger()
-    lock = store.WriterLock(Path(db_path))
+    lock = WriterLock(Path(db_path))
 
     def waiting() -> None:
         logger.info("another run holds %s; waiting up to %.0f s", lock.path, wait_seconds)
@@ -53,9 +51,11 @@ def take_writer_lock(db_path: str, wait_seconds: float) -> store.WriterLock:
 
 
 TASKS = {
-    name: task(stages.run_stage, name=name, task_run_name=name, cache_policy=NO_CACHE, persist_result=False)
-    for name, _ in stages.STAGES
+    stage.name: task(pipeline.run_stage, name=stage.name, task_run_name=stage.name, cache_policy=NO_CACHE,
+                     persist_result=False)
+    for stage in stages.STAGES
 }
+"""A Prefect task per stage, named after it, each calling `pipeline.run_stage` (never retried, never cached)."""
 
 
 @flow(name=FLOW_NAME, log_prints=False, persist_result=False)
@@ -85,8 +85,8 @@ def claimrec_pipeline(
         The run id, the row counts of the main tables and the number of definite contradictions.
     """
     logger = get_run_logger()
-    config = stages.RunConfig(Path(claims_dir), Path(db_path), Path(reports_dir))
-    run = stages.run_pipeline(
+    config = pipeline.RunConfig(Path(claims_dir), Path(db_path), Path(reports_dir))
+    run = pipeline.run_pipeline(
         config,
         progress=lambda name, summary, seconds: logger.info("%s: %s (%.2f s)", name, summary, seconds),
         fail_on_contradictions=fail_on_contradictions,

@@ -23,11 +23,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from claimrec import settings
 from claimrec.errors import ServeError
 
 SERVER_START_SECONDS = 180.0
-"""How long to wait for a local Prefect server to answer its health check (a first start migrates its
-database: about 10-20 s)."""
+"""How long to wait for a local Prefect server to answer its health check (generous: a first start creates
+and migrates the server's database before it answers)."""
 SERVER_STOP_SECONDS = 30.0
 DESCRIPTION = "Reconcile the claims folder and publish the database and the reports (served by `claimrec serve`)."
 
@@ -68,7 +69,7 @@ class LocalServer:
         import httpx
 
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-        env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        settings.apply_defaults(env)
         command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
@@ -178,6 +179,7 @@ def serve(
 ) -> None:
     """Serve the flow as deployment `claimrec-pipeline/<name>` on `schedule` (see `cron_schedule`) until
     Ctrl-C or SIGTERM. The paths are made absolute and become the deployment's parameters."""
+    settings.apply_defaults()  # before Prefect is imported; the flow-run processes inherit them
     parameters = {
         "claims_dir": str(claims_dir.resolve()), "db_path": str(db_path.resolve()),
         "reports_dir": str(reports_dir.resolve()), "fail_on_contradictions": fail_on_contradictions,

@@ -7,36 +7,29 @@ published file untouched (README, "How a run writes").
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import fcntl
-import json
 import os
 import shutil
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from claimrec.errors import StoreError, WriterBusy
+from claimrec.errors import CheckFailed, StoreError
 from claimrec.model import ClaimSet, arrow_batches
+from claimrec.reconcile import Timing, run_checks
+from claimrec.reconcile import thresholds
 
 SQL_DIR = Path(__file__).parent / "sql"
 REFERENCE_TABLES = ("documents", "sources", "units", "taxonomy", "qualifiers")
-HISTORY_TABLES = ("runs", "validations", "claim_versions", "finding_history")
+HISTORY_TABLES = ("runs", "validations", "claim_versions", "finding_history", "statement_timings")
 ROW_GROUP = 122_880
 """Rows in a DuckDB row group: the size of the batches the claims are loaded in."""
 BUILD_MEMORY = "500MB"
 """DuckDB's memory limit while a run writes the claims into its new file. DuckDB keeps the blocks it has written
 in its buffer pool, up to its limit (by default 80 % of the machine's memory); under this limit it lets them
-go once they are on disk. Loading 10^7 claims then peaked at 3.2 GB instead of 4.0 GB, in the same time
-(256 MB: 3.0 GB). What does not fit goes to a temporary folder beside the file, but for what DuckDB holds whole:
-the lookup of the claims' distinct subjects, which took more than 100 MB for 10^6 of them (`build` then loads
-again without the limit)."""
-LOCK_WAIT_SECONDS = 600.0
-"""How long a run waits by default for the run holding the writer lock to finish."""
+go once they are on disk, so a large load peaks lower, and no slower (docs/performance.md). What does not fit
+goes to a temporary folder beside the file, but for what DuckDB holds whole: the lookup of the claims' distinct
+subjects, which outgrows the limit when there are millions of them (`build` then loads again without it)."""
 
 
 def sql(name: str) -> str:
@@ -49,138 +42,13 @@ def building_path(db_path: Path, run_id: str) -> Path:
     return db_path.with_name(f".{db_path.name}.{run_id}.building")
 
 
-def marker_path(db_path: Path, run_id: str) -> Path:
-    """The file that says a run is under way. A run that fails writes why into it and leaves it behind; one
-    left empty or without a reason is the mark of a run that was killed."""
-    return db_path.with_name(f".{db_path.name}.{run_id}.running")
-
-
-def write_marker(db_path: Path, run_id: str, info: dict) -> None:
-    """Write what is known of a run (when it started, its flow run, and once it failed, where and why) into its
-    marker, as JSON."""
-    text = json.dumps(info, default=str, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    marker_path(db_path, run_id).write_text(text, encoding="utf-8")
-
-
-def read_marker(path: Path) -> dict:
-    """What a marker says; {} when it is empty or was cut short (its run was killed while writing it)."""
-    try:
-        info = json.loads(path.read_text(encoding="utf-8") or "{}")
-    except (OSError, UnicodeDecodeError, ValueError):
-        return {}
-    return info if isinstance(info, dict) else {}
-
-
-def abandoned_runs(db_path: Path) -> list[dict]:
-    """Runs that left their marker behind (failed, killed or crashed), oldest first: what their marker says,
-    with `run_id` and `last_seen` (when the run last wrote anything).
-
-    Only call this while holding the writer lock: then no other run is under way."""
-    prefix, suffix = f".{db_path.name}.", ".running"
-    found = []
-    for marker in sorted(db_path.parent.glob(f"{prefix}*{suffix}")):
-        run_id = marker.name[len(prefix) : -len(suffix)]
-        traces = [p for p in (marker, building_path(db_path, run_id)) if p.exists()]
-        if not traces:  # its run removed it meanwhile
-            continue
-        seen = max(p.stat().st_mtime for p in traces)
-        found.append({**read_marker(marker), "run_id": run_id, "last_seen": seen})
-    return found
-
-
-def forget_abandoned(db_path: Path, run_ids: list[str]) -> None:
-    """Remove what abandoned runs left behind, once they are recorded."""
-    for run_id in run_ids:
-        discard(building_path(db_path, run_id))
-        marker_path(db_path, run_id).unlink(missing_ok=True)
-
-
-def lock_path(db_path: Path) -> Path:
-    """The lock file of a database's single writer."""
-    return db_path.with_name(f".{db_path.name}.lock")
-
-
-class WriterLock:
-    """The single-writer lock of a database: an exclusive `flock` on `.<database name>.lock` beside it.
-
-    The kernel releases it when the holding process ends, however it ends, so a killed run never leaves it
-    held. Use it as a context manager once acquired: `with WriterLock(db).acquire(60): ...`."""
-
-    def __init__(self, db_path: Path):
-        self.db_path = db_path
-        self.path = lock_path(db_path)
-        self._handle = None
-
-    def acquire(self, wait_seconds: float = LOCK_WAIT_SECONDS, on_wait: Callable[[], None] | None = None) -> WriterLock:
-        """Take the lock, waiting up to `wait_seconds` for the run that holds it (`on_wait` is called once if
-        it has to wait); raise WriterBusy when the wait is over."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")  # noqa: SIM115 - held until release()
-        deadline = time.monotonic() + wait_seconds
-        try:
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if on_wait is not None:
-                        on_wait()
-                        on_wait = None
-                    if time.monotonic() > deadline:
-                        raise WriterBusy(
-                            f"{self.db_path}: another claimrec run has held the writer lock for {wait_seconds:.0f} s;"
-                            f" wait for it to finish (lock file {self.path})"
-                        ) from None
-                    time.sleep(0.2)
-        except BaseException:
-            handle.close()
-            raise
-        self._handle = handle
-        return self
-
-    def release(self) -> None:
-        """Let the next writer in; releasing twice is harmless."""
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
-
-    def __enter__(self) -> WriterLock:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.release()
-
-
-@contextlib.contextmanager
-def writer_lock(db_path: Path, wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
-    """Hold the single-writer lock of a database; a second run waits for it, then fails with WriterBusy."""
-    with WriterLock(db_path).acquire(wait_seconds):
-        yield
-
-
-def lock_held(db_path: Path) -> bool:
-    """Whether a run holds the writer lock right now (without waiting, and without creating the lock file)."""
-    try:
-        with open(lock_path(db_path)) as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            return False
-    except OSError:
-        return False
-
-
 def _connect(path: Path, read_only: bool = False, claims: int | None = None) -> duckdb.DuckDBPyConnection:
     """A connection to the database file `path`, on one thread when it holds fewer claims than a row group:
     `claims` when given (a file being loaded), else the number in its `claims` table.
 
     DuckDB shares a statement's work out among its threads by row group, so with less than one a second thread
-    has nothing to take and the hand-over only costs: on the seed's claims, one thread loads in 0.057 s
-    against 0.075 s; in a Prefect flow, beside its server, the store and reconcile stages took 0.27 s together
-    against 0.31-0.37 s; at 10^5 claims, load 0.31 s against 0.38 s and reconcile 0.25 s against 0.27 s."""
+    has nothing to take and the hand-over only costs: one thread loads and reconciles such a file faster, alone
+    and beside a Prefect server (docs/performance.md)."""
     try:
         con = duckdb.connect(str(path), read_only=read_only)
         if claims is None:
@@ -239,6 +107,7 @@ def load_into(con: duckdb.DuckDBPyConnection, claimset: ClaimSet, claims: pl.Dat
     """Create the schema on `con` and load the reference data and the claims (by default the claim set's)."""
     con.execute(sql("schema"))
     con.execute(sql("macros"))
+    thresholds.apply(con)
     con.execute(sql("views"))
     for table in REFERENCE_TABLES:
         _insert(con, table, claimset.table(table))
@@ -252,20 +121,10 @@ def load_into(con: duckdb.DuckDBPyConnection, claimset: ClaimSet, claims: pl.Dat
         con.unregister("incoming")
 
 
-def reconcile_into(con: duckdb.DuckDBPyConnection) -> None:
-    """Run the reconciliation SQL (intervals, quantities, relations, findings) on loaded claims, then write
-    its results into the file in one checkpoint.
-
-    Each statement commits on its own (see `reconcile`). By default DuckDB turns the commit of a large insert
-    into a checkpoint of the file, about half a second each at 10^6 claims; with the threshold raised, the
-    commits go to the write-ahead log and the one checkpoint at the end writes every table once."""
-    con.execute("SET checkpoint_threshold = '1TB'")
-    try:
-        con.execute(sql("reconcile"))
-        con.execute(sql("relations"))
-        con.execute("CHECKPOINT")
-    finally:
-        con.execute("RESET checkpoint_threshold")
+def reconcile_into(con: duckdb.DuckDBPyConnection) -> list[Timing]:
+    """Run the reconciliation checks (`claimrec.reconcile.CHECKS`) on loaded claims and write their results
+    into the file; return each statement's time."""
+    return run_checks(con)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -303,19 +162,21 @@ def carry_history(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def reconcile(building: Path, run_id: str | None = None) -> dict[str, int]:
-    """Run the reconciliation SQL in the database being built, then record the history of `run_id`
-    (claim versions, findings new and resolved) when one is given; return row counts.
-
-    The statements commit one by one: the file is private to this run until it is published (a run that
-    fails discards it), and DuckDB plans joins over committed tables far better than over rows written
-    earlier in the same transaction (one open transaction made reconciliation 10-20 times slower)."""
+    """Run the reconciliation checks in the database being built, then record the history of `run_id`
+    (claim versions, findings new and resolved, each statement's time) when one is given; return row counts."""
     con = _connect(building)
     try:
-        reconcile_into(con)
+        timings = reconcile_into(con)
         if run_id is not None:
             con.execute("SET VARIABLE run_id = ?", [run_id])
             con.execute(sql("history"))
+            con.executemany(
+                "INSERT INTO statement_timings VALUES (?, ?, ?, ?, ?)",
+                [(run_id, n, t.check, t.statement, t.seconds) for n, t in enumerate(timings, start=1)],
+            )
         return counts(con)
+    except CheckFailed as exc:
+        raise StoreError(f"{building}: {exc}") from exc
     except duckdb.Error as exc:
         raise StoreError(f"{building}: reconciliation failed: {exc}") from exc
     finally:
@@ -330,10 +191,11 @@ def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     }
 
 
-def publish(building: Path, db_path: Path, run_row: dict, abandoned: list[dict] | None = None) -> None:
-    """Record the run (and the abandoned runs it noticed, as failed) in the new file, then put it in place
-    of the published one in one rename."""
-    rows = [run_row] + [_abandoned_row(a, run_row) for a in abandoned or []]
+def publish(building: Path, db_path: Path, run_row: dict, noticed: list[dict] | None = None) -> None:
+    """Record the run in the new file, with the `runs` rows of earlier runs it noticed had failed (those not
+    recorded yet; `claimrec.runs.markers.abandoned_row`), then put the file in place of the published one in
+    one rename."""
+    rows = [run_row] + list(noticed or [])
     con = _connect(building)
     try:
         columns = ", ".join(f'"{c}"' for c in run_row)
@@ -348,54 +210,6 @@ def publish(building: Path, db_path: Path, run_row: dict, abandoned: list[dict] 
         con.close()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     os.replace(building, db_path)
-
-
-def _abandoned_row(abandoned: dict, noticed_by: dict) -> dict:
-    """The `runs` row of a run that left its marker: failed with the reason it wrote, or killed (no reason)."""
-    seen = describe_abandoned(abandoned)
-    error = seen["error"] or f"{KILLED}; noticed by run {noticed_by['run_id']}"
-    return {
-        **{k: 0 for k in noticed_by if k.startswith("n_")},
-        "run_id": seen["run_id"], "flow_run_id": seen["flow_run_id"], "started_at": seen["started_at"],
-        "finished_at": seen["finished_at"], "status": "failed", "input_digest": "unknown",
-        "claims_dir": seen["claims_dir"] or "unknown", "error": error,
-    }  # fmt: skip
-
-
-KILLED = "stopped before publishing (killed or crashed)"
-
-
-def describe_abandoned(abandoned: dict) -> dict:
-    """What is known of a run that left its marker (an item of `abandoned_runs`): `run_id`, `started_at`,
-    `finished_at` (when it failed, or was last seen), `flow_run_id`, `claims_dir`, `pid`, and `error` (None
-    when it wrote no reason: it was killed, crashed, or is still under way)."""
-    run_id = abandoned["run_id"]
-    last_seen = dt.datetime.fromtimestamp(abandoned["last_seen"], dt.UTC).replace(tzinfo=None)
-    started = _timestamp(abandoned.get("started_at"))
-    if started is None:
-        try:
-            started = dt.datetime.strptime(run_id.split("-")[0], "%Y%m%dT%H%M%S")
-        except ValueError:
-            started = last_seen
-    finished = _timestamp(abandoned.get("failed_at")) or max(started, last_seen)
-    return {
-        "run_id": run_id, "started_at": started, "finished_at": max(started, finished),
-        "flow_run_id": abandoned.get("flow_run_id"), "claims_dir": abandoned.get("claims_dir"),
-        "pid": abandoned.get("pid"), "error": failure_text(abandoned) if abandoned.get("error") is not None else None,
-    }  # fmt: skip
-
-
-def failure_text(info: dict) -> str:
-    """How a failed run's marker reads in `runs.error`: `stage <stage> failed: <message>`."""
-    stage, error = info.get("stage"), str(info.get("error"))
-    return f"stage {stage} failed: {error}" if stage else error
-
-
-def _timestamp(text: object) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromisoformat(str(text)).replace(tzinfo=None) if text else None
-    except ValueError:
-        return None
 
 
 def discard(building: Path) -> None:

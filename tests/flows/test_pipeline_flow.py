@@ -13,8 +13,9 @@ import duckdb
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-from claimrec import pipeline, store
+from claimrec import pipeline
 from claimrec.flow import claimrec_pipeline
+from claimrec.runs.lock import lock_held
 from support import snapshot
 
 
@@ -102,7 +103,7 @@ def test_writer_lock_is_released_when_the_flow_fails(mini: Path) -> None:
     (mini / "claims.yaml").write_text("claims: [\n")
     assert claimrec_pipeline(str(mini), str(work / "claimrec.duckdb"), str(work / "reports"),
                              return_state=True).is_failed()  # fmt: skip
-    assert not store.lock_held(work / "claimrec.duckdb")
+    assert not lock_held(work / "claimrec.duckdb")
 
 
 def test_stage_times_leave_out_what_surrounds_the_stage(mini_config: pipeline.RunConfig) -> None:

@@ -10,8 +10,9 @@ import duckdb
 import pytest
 from prefect.states import Failed
 
-from claimrec import flow, store
+from claimrec import flow
 from claimrec.errors import StageFailed, WriterBusy
+from claimrec.runs.lock import WriterLock
 from test_pipeline_flow import runs_table, task_runs
 
 
@@ -32,7 +33,7 @@ class QuickRetries:
 
     def __init__(self) -> None:
         self.answers: list[bool] = []
-        self.held: list[store.WriterLock] = []
+        self.held: list[WriterLock] = []
         self.keep_holding = False
 
     def condition(self, task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's retry_condition_fn
@@ -53,7 +54,7 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> QuickRetries:
 def test_a_busy_lock_is_retried_until_it_is_free(mini: Path, quick_retries: QuickRetries) -> None:
     work = mini.parent
     db = work / "claimrec.duckdb"
-    quick_retries.held.append(store.WriterLock(db).acquire(0))
+    quick_retries.held.append(WriterLock(db).acquire(0))
     state = flow.claimrec_pipeline(str(mini), str(db), str(work / "reports"), lock_wait_seconds=0.3,
                                    return_state=True)  # fmt: skip
     assert state.is_completed()
@@ -69,7 +70,7 @@ def test_a_lock_that_stays_busy_fails_the_run_and_is_recorded(mini: Path, quick_
     db = work / "claimrec.duckdb"
     args = (str(mini), str(db), str(work / "reports"))
     quick_retries.keep_holding = True
-    with store.WriterLock(db).acquire(0):
+    with WriterLock(db).acquire(0):
         state = flow.claimrec_pipeline(*args, lock_wait_seconds=0.3, return_state=True)
     assert state.is_failed()
     assert quick_retries.answers == [True, True, True]  # 3 retries, then the task gives up: 4 attempts

@@ -25,6 +25,8 @@ from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from claimrec import settings
+
 
 class Output:
     """The lines a process prints, read in a thread so that the test can wait for one with a deadline."""
@@ -70,8 +72,8 @@ def _gone(pid: int) -> bool:
 def test_serve_schedules_runs_and_stops_its_server(mini: Path) -> None:
     work = mini.parent
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env.update(PREFECT_HOME=str(work / "prefect-home"), PREFECT_RUNNER_POLL_FREQUENCY="1",
-               PREFECT_SERVER_ANALYTICS_ENABLED="false", GX_ANALYTICS_ENABLED="False", NO_COLOR="1")  # fmt: skip
+    env.update(settings.DEFAULTS)
+    env.update(PREFECT_HOME=str(work / "prefect-home"), PREFECT_RUNNER_POLL_FREQUENCY="1", NO_COLOR="1")
     serve = subprocess.Popen([sys.executable, "-m", "claimrec", "serve", "--cron", "0 6 * * *", "--name", "nightly"],
                              cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)  # fmt: skip
