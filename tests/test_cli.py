@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from claimrec import cli, pipeline, settings
+from claimrec.reconcile import CHECKS
 from support import snapshot
 
 
@@ -161,6 +162,12 @@ def test_query_and_runs(mini: Path) -> None:
     runs = claimrec("runs", cwd=work)
     assert runs.returncode == 0 and runs.stdout.splitlines()[-1] == "(1 row)"
     assert " succeeded " in runs.stdout.splitlines()[2]
+    slowest = claimrec("runs", "--slowest", "3", "-q", cwd=work)
+    lines = slowest.stdout.splitlines()
+    assert slowest.returncode == 0 and lines[0].split() == ["check", "statement", "seconds"] and len(lines) == 5
+    seconds = [float(line.split()[-1]) for line in lines[2:]]
+    assert seconds == sorted(seconds, reverse=True)
+    assert {line.split()[0] for line in lines[2:]} <= {c.name for c in CHECKS} | {"(all)"}
 
 
 def test_serve_refuses_a_bad_schedule_and_an_unreachable_server(tmp_path: Path) -> None:

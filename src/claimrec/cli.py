@@ -103,11 +103,13 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--format", choices=("table", "csv", "json"), default="table",
                        help="table (default), csv (with a header) or json (an array of objects)")  # fmt: skip
     paths(query, claims=False, reports=False, quiet="print the rows only, without the row count")
-    paths(command("runs", "list the runs, recorded and pending",
-                  "List every run recorded in `runs`, newest first, and the runs not recorded yet: one under"
-                  " way (running) and failed ones whose reason is waiting beside the database for the next"
-                  " run that publishes (failed, pending).", EXIT_USAGE, EXIT_STORE),
-          claims=False, reports=False, quiet="print the rows only, without the row count")  # fmt: skip
+    runs = command("runs", "list the runs, recorded and pending",
+                   "List every run recorded in `runs`, newest first, and the runs not recorded yet: one under"
+                   " way (running) and failed ones whose reason is waiting beside the database for the next"
+                   " run that publishes (failed, pending).", EXIT_USAGE, EXIT_STORE)  # fmt: skip
+    paths(runs, claims=False, reports=False, quiet="print the rows only, without the row count")
+    runs.add_argument("--slowest", type=_count, metavar="N",
+                      help="list instead the N slowest statements of the latest run's reconciliation")  # fmt: skip
     serve = command("serve", "serve the Prefect flow on a cron schedule",
                     "Serve the claimrec-pipeline flow as a Prefect deployment that runs on a cron schedule,"
                     " until stopped with Ctrl-C or SIGTERM. With no PREFECT_API_URL configured, start a local"
@@ -274,7 +276,17 @@ RUNS_SQL = (
 )
 
 
+SLOWEST_SQL = """
+    SELECT check_name AS "check", statement, round(seconds, 3) AS seconds FROM statement_timings
+    WHERE run_id = (SELECT run_id FROM runs WHERE status = 'succeeded' ORDER BY started_at DESC, run_id DESC LIMIT 1)
+    ORDER BY seconds DESC, position LIMIT {n}
+"""
+
+
 def _runs(args: argparse.Namespace) -> int:
+    if args.slowest is not None:
+        _print_query(args.db, SLOWEST_SQL.format(n=int(args.slowest)), "table", footer=not args.quiet)
+        return 0
     pending = markers.pending_runs(args.db)
     if args.db.exists() or not pending:
         names, rows = _fetch(args.db, RUNS_SQL)
