@@ -1,72 +1,64 @@
-"""Great Expectations page views that give the same bytes for the same validation results.
+"""The Data Docs site of a run, built by Great Expectations and then made stable: the same results give the
+same bytes.
 
-Great Expectations' Jinja views put the moment of rendering into every page: a random UUID in the id
-of each collapsible element and the current time as a query string on the logo's address. These
-views number the elements of each page in order and leave addresses as they are; everything else
-is Great Expectations' own rendering. The Data Docs site configuration names them (module and class
-name of each view: Great Expectations' extension point for views), see `validate.write_docs`.
-
-Importing this module imports Great Expectations (~3 s): only `validate.write_docs` does.
+Great Expectations puts the moment of rendering into its pages: a random UUID in the id of each collapsible
+element (and the links to it), the current time as a query string on the logo's address, and the moment each
+batch was loaded among the batch markers of a validation page. Once the site is written, `stabilise`
+rewrites these in our own copy of the pages: the UUIDs of a page become numbers in the order they first
+appear (the links still lead to their elements), the query strings are dropped, and the load moment becomes
+the run's time, which a run passes to Great Expectations as an input. Nothing of Great Expectations itself is
+changed.
 """
 
 from __future__ import annotations
 
-import contextlib
+import datetime as dt
+import re
+from pathlib import Path
 from typing import Any
 
-from great_expectations.render.view import DefaultJinjaIndexPageView, DefaultJinjaPageView
-from jinja2 import FileSystemBytecodeCache, pass_context
-from jinja2.bccache import Bucket
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_STAMP = r"\d{8}T\d{6}\.\d{6}Z"
+_CACHE_BUSTER = re.compile(rf"\?d={_STAMP}(?:&(?:amp;)?dataContextId={_UUID.pattern})?")
+_LOAD_TIME = re.compile(rf"(>ge_load_time</span>.*?<span[^>]*>){_STAMP}(</span>)", re.DOTALL)
 
 
-class _CompiledTemplates(FileSystemBytecodeCache):
-    """Compiled templates, kept in the system's temporary folder (a folder per user) from run to run. Each view
-    has a Jinja environment of its own (its filters are its own methods), and each compiled every template it
-    used again: 51 compilations for the three views of a site, 40 % of the time to render the seed's Data Docs.
-    An entry is named by its template's name and source, so another Great Expectations version has its own. A
-    cache that cannot be written costs only the compilation."""
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
-
-
-def _compiled_templates() -> _CompiledTemplates | None:
-    try:
-        return _CompiledTemplates()
-    except (OSError, RuntimeError):  # no private temporary folder to be had: every run compiles
-        return None
-
-
-_COMPILED = _compiled_templates()
+def build(context: Any, site: str, directory: Path, run_time: dt.datetime) -> Path:  # noqa: ANN401 - a GX context
+    """Add the Data Docs site `site`, writing into `directory` (which must not exist yet), to the Great
+    Expectations `context`, build it from the context's suites and validation results, and make it stable;
+    return its index.html."""
+    directory = directory.resolve()
+    if directory.exists():
+        raise FileExistsError(f"{directory}: the Data Docs folder exists already")
+    context.add_data_docs_site(
+        site_name=site,
+        site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    context.build_data_docs(site_names=[site])
+    stabilise(directory, run_time)
+    return directory / "index.html"
 
 
-class _Numbered:
-    """Element ids numbered per page instead of random; no timestamp or context id in addresses; templates
-    compiled once (`_COMPILED`)."""
-
-    _element = 0
-
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - Great Expectations' view arguments
-        super().__init__(*args, **kwargs)
-        self.env.bytecode_cache = _COMPILED
-
-    def render(self, document, template=None, **kwargs):  # noqa: ANN001, ANN003, ANN201
-        self._element = 0
-        return super().render(document, template, **kwargs)
-
-    def generate_html_element_uuid(self, prefix: str | None = None) -> str:
-        self._element += 1
-        return f"{prefix or ''}{self._element:06d}"
-
-    @pass_context
-    def add_data_context_id_to_url(self, jinja_context: Any, url: str, add_datetime: bool = True) -> str:
-        return url
+def stabilise(directory: Path, run_time: dt.datetime) -> None:
+    """Rewrite the pages of the Data Docs in `directory` so that they depend on the results and `run_time` only."""
+    stamp = run_time.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    for page in sorted(directory.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        stable = _UUID.sub(_numbering(), _CACHE_BUSTER.sub("", text))
+        stable = _LOAD_TIME.sub(lambda m: f"{m.group(1)}{stamp}{m.group(2)}", stable)
+        if stable != text:
+            page.write_text(stable, encoding="utf-8")
 
 
-class StablePageView(_Numbered, DefaultJinjaPageView):
-    """The page of an expectation suite or of a validation result."""
+def _numbering():  # noqa: ANN202 - a function of a regex match
+    """A replacement for the UUIDs of one page: each distinct one becomes the next number, in order of appearance."""
+    numbers: dict[str, str] = {}
 
+    def number(match: re.Match) -> str:
+        return numbers.setdefault(match.group(0), f"{len(numbers) + 1:06d}")
 
-class StableIndexPageView(_Numbered, DefaultJinjaIndexPageView):
-    """The index page."""
+    return number

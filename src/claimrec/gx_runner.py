@@ -1,0 +1,139 @@
+"""The one way claimrec runs Great Expectations, through its documented API only: an ephemeral context, a
+pandas data source with a dataframe asset and a whole-dataframe batch definition, an expectation suite and a
+validation definition per suite, and one checkpoint that runs them all under a run identifier whose run time
+is an input. When Data Docs are asked for, a site is added to the context and built once the checkpoint has
+run, then made stable (`datadocs.stabilise`).
+
+Great Expectations validates the tallies of `suites.tally`: a pandas frame of one row, a column per check
+holding its count of offending rows, and per check an expectation that the count is 0.
+
+Importing this module checks the installed Great Expectations version against `GX_VERSION` (the one
+pyproject.toml pins), without importing Great Expectations itself, which is slow: `gx()` does, when a suite
+first runs (or `import_in_background`, beside Prefect's start-up).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import os
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from claimrec.errors import ClaimrecError
+from claimrec.suites import Tally
+
+GX_VERSION = "1.24.1"
+"""The Great Expectations release claimrec is written against and pinned to (pyproject.toml)."""
+
+
+class GreatExpectationsVersionError(ClaimrecError, ImportError):
+    """The installed Great Expectations is not the release claimrec pins."""
+
+
+def require_version(found: str | None = None) -> None:
+    """Raise `GreatExpectationsVersionError` unless the installed Great Expectations (or `found`) is
+    `GX_VERSION`: claimrec relies on its behaviour, its rendering of Data Docs included, release by release."""
+    if found is None:
+        try:
+            found = importlib.metadata.version("great-expectations")
+        except importlib.metadata.PackageNotFoundError:
+            found = "none"
+    if found != GX_VERSION:
+        raise GreatExpectationsVersionError(
+            f"claimrec needs great-expectations=={GX_VERSION}, found {found}: install the pinned version"
+            " (pip install -r requirements.lock)"
+        )
+
+
+require_version()
+
+SITE = "claimrec"
+"""The name of the Data Docs site in the context."""
+
+CHECKPOINT = "claimrec"
+
+
+def gx():  # noqa: ANN201 - the great_expectations module
+    """The great_expectations module, imported on first use (slow; see `import_in_background`)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations
+
+    return great_expectations
+
+
+_importing: threading.Thread | None = None
+_importing_lock = threading.Lock()
+
+
+def import_in_background() -> None:
+    """Start importing Great Expectations on a thread of its own, once per process, so that a flow's
+    validate stage does not wait for the import. The first suite waits for it to end; so does the process
+    before it exits (the thread is not a daemon)."""
+    global _importing
+    with _importing_lock:
+        if _importing is None:
+            _importing = threading.Thread(target=gx, name="import-great-expectations")
+            _importing.start()
+
+
+def expectation(kind: str, kwargs: Mapping[str, Any]):  # noqa: ANN201 - a great_expectations Expectation
+    """The Great Expectations expectation of class `kind` (in `great_expectations.expectations`) with `kwargs`."""
+    gx()
+    import great_expectations.expectations as gxe
+
+    return getattr(gxe, kind)(**kwargs)
+
+
+def count_expectation(t: Tally):  # noqa: ANN201 - a great_expectations Expectation
+    """The expectation Great Expectations checks for the tally `t`: its count of offending rows is 0."""
+    described = f"{t.type} on {t.column or 'the table'}" + (f": {t.description}" if t.description else "")
+    return expectation(
+        "ExpectColumnValuesToBeBetween",
+        {"column": t.name, "min_value": 0, "max_value": 0, "description": f"No offender of {described}"},
+    )
+
+
+def validate_tallies(
+    tallies: list[Tally], run_name: str, run_time: dt.datetime, docs: Path | None = None
+) -> list[bool]:
+    """Whether Great Expectations finds each tally met (no offending row), in the order of `tallies`, from one
+    checkpoint run named `run_name` at `run_time`; with `docs`, the Data Docs of the run are built there (a
+    folder that must not exist yet)."""
+    great_expectations = gx()
+    import pandas as pd
+
+    names = [t.name for t in tallies]
+    if len(set(names)) != len(names):
+        raise ValueError("two checks of one run have the same name")
+    context = great_expectations.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}  # `progress_bars` of great_expectations.yml
+    batch = (
+        context.data_sources.add_pandas(SITE)
+        .add_dataframe_asset("tallies")
+        .add_batch_definition_whole_dataframe("tallies")
+    )
+    definitions = []
+    for suite in dict.fromkeys(t.suite for t in tallies):
+        expectations = [count_expectation(t) for t in tallies if t.suite == suite]
+        added = context.suites.add(great_expectations.ExpectationSuite(name=suite, expectations=expectations))
+        definition = great_expectations.ValidationDefinition(name=suite, data=batch, suite=added)
+        definitions.append(context.validation_definitions.add(definition))
+    checkpoint = context.checkpoints.add(
+        great_expectations.Checkpoint(name=CHECKPOINT, validation_definitions=definitions, result_format="SUMMARY")
+    )
+    frame = pd.DataFrame({t.name: pd.Series([t.offending], dtype="int64") for t in tallies})
+    run_id = great_expectations.RunIdentifier(run_name=run_name, run_time=run_time)
+    result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id)
+    verdicts = {
+        one.expectation_config.kwargs["column"]: one.success
+        for suite_result in result.run_results.values()
+        for one in suite_result.results
+    }  # fmt: skip
+    if docs is not None:
+        from claimrec import datadocs
+
+        datadocs.build(context, SITE, docs, run_time)
+    return [verdicts[n] for n in names]
