@@ -25,7 +25,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("parse", "load", "validate", "reconcile", "verify", "history", "report", "history again", "carry")
+STEPS = {"parse": "parse", "load": "store", "validate": "validate", "reconcile": "reconcile", "verify": "verify",
+         "history": "reconcile", "report": "report", "history again": "reconcile", "carry": "store"}  # fmt: skip
+"""What is timed at each size, each with the stage of a run (`claimrec.stages.STAGES`) it is part of. The steps are
+finer than the stages, so that each can be told apart: a run's store stage is `load`, plus `carry` once a database
+is published; its reconcile stage is `reconcile` then `history`."""
+GX_STAGES = ("validate", "verify")
+"""The stages that run Great Expectations suites."""
 YARDSTICKS = {"yardstick": "GROUP BY (yardstick)", "copy": "copy of the Parquet (DuckDB alone)"}
 
 
@@ -140,7 +146,8 @@ def measure_one(n: int, folder: Path, work: Path) -> dict:
     con.execute("DROP TABLE yardstick")
     if n <= 100_000:
         seconds["same_quantity"], seconds["pandas"] = same_quantity_side_by_side(con)
-    timed("reconcile", lambda: store.reconcile_into(con))
+    timings = timed("reconcile", lambda: store.reconcile_into(con))
+    slowest = [(t.check, t.statement, t.seconds) for t in sorted(timings, key=lambda t: -t.seconds)[:5]]
     timed("verify", lambda: validate.validate_outputs(con))
     con.execute("SET VARIABLE run_id = 'bench'")
     timed("history", lambda: con.execute(store.sql("history")))
@@ -159,7 +166,8 @@ def measure_one(n: int, folder: Path, work: Path) -> dict:
     store.discard(carried)
     store.discard(building)
     shutil.rmtree(reports, ignore_errors=True)
-    return {"claims": n, "seconds": seconds, "peak_mb": peaks, "counts": counts, "report_bytes": size, "load": load_average}
+    return {"claims": n, "seconds": seconds, "peak_mb": peaks, "counts": counts, "report_bytes": size, "load": load_average,
+            "slowest": slowest}
 
 
 def bare_copy(parquet: Path, into: Path) -> None:
@@ -195,16 +203,17 @@ def carry(previous: Path, into: Path) -> None:
 
 def same_quantity_side_by_side(con) -> tuple[float, float]:  # noqa: ANN001
     """The same-quantity check (claims of one quantity that do not overlap) two ways on the same claims: the
-    reconciliation's own SQL (reconcile.sql, on a copy) and pandas as an analyst would write it."""
+    reconciliation's own checks (quantities and disjoint_claims, on a copy) and pandas as an analyst would
+    write it."""
     import pandas as pd
 
-    from claimrec import store
+    from claimrec.reconcile import CHECKS, run_checks
 
     start = time.perf_counter()
-    con.execute(store.sql("reconcile"))
+    run_checks(con, tuple(c for c in CHECKS if c.name in ("quantities", "disjoint_claims")))
     ours = time.perf_counter() - start
     ours_pairs = con.execute("SELECT count(*) FROM findings WHERE kind = 'disjoint_claims'").fetchone()[0]
-    con.execute("DELETE FROM findings; DELETE FROM quantities; DROP TABLE q; DROP TABLE node_keys")
+    con.execute("DELETE FROM findings; DELETE FROM quantities")
     frame = con.execute("SELECT claim_id, quantity_id, as_of, low, high FROM claims").df()
     start = time.perf_counter()
     frame["as_of"] = frame["as_of"].fillna(pd.Timestamp(0))
@@ -278,7 +287,7 @@ def table(results: list[dict]) -> list[str]:
     if len(sizes) >= 2:
         head += f" growth {sizes[-2]:,} → {sizes[-1]:,} |"
     lines = [head, "|---|" + "---:|---:|---:|" * len(sizes) + ("---:|" if len(sizes) >= 2 else "")]
-    for stage in (*YARDSTICKS, *STAGES):
+    for stage in (*YARDSTICKS, *STEPS):
         cells = []
         for r in results:
             s, y = r["seconds"][stage], r["seconds"]["yardstick"]
@@ -300,8 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    os.environ.setdefault("TQDM_DISABLE", "1")
+    from claimrec import settings
+
+    settings.apply_defaults()
     if args.one:
         print(json.dumps(measure_one(args.one, args.folder, args.work)))
         return 0
@@ -354,11 +364,14 @@ def render(results: list[dict], flow: dict | None) -> str:
                       f" (bounds, groups and disjoint pairs with their messages) {s['same_quantity']:.2f} s; pandas"
                       f" (self-merge by quantity, filter, group bounds) {s['pandas']:.2f} s; speed-up"
                       f" ×{s['pandas'] / s['same_quantity']:.1f}."]  # fmt: skip
+    for r in results:
+        slowest = "; ".join(f"{check}.{statement} {seconds:.2f} s" for check, statement, seconds in r.get("slowest", []))
+        lines += ["", f"Slowest statements of reconcile at {r['claims']:,} claims (check.statement): {slowest}."]
     judged = targets(results)
     if judged:
         lines += ["", "Targets:", ""] + [f"- {what}: {'met' if met else 'missed'} ({figure})" for what, met, figure in judged]
         if not all(met for _, met, _ in judged):
-            lines += ["", "README.md, \"Benchmarks\", says what holds back the targets that are missed."]
+            lines += ["", "docs/performance.md says what holds back the targets that are missed."]
     loads = ", ".join(f"{r['load']:.1f}" for r in results)
     lines += ["", f"Load average (1 min) on the machine when each size started: {loads}"
               " (2 cores; other work may share the machine, so absolute times vary; the ratios are measured in the"
@@ -372,10 +385,13 @@ def seed_run_lines(flow: dict) -> list[str]:
     """The seed run's time, split into Python start-up and imports, Great Expectations, the pipeline's own
     work, and Prefect's start-up: the plain command's stages, and the flow's (which imports Great Expectations
     beside Prefect's start-up, so that its validate stage no longer waits for the import)."""
+    from claimrec.stages import STAGES
+
     stages, imports = flow["stages"], flow["imports"]
     flow_stages = flow["flow_stages"]
     gx_import = imports["great_expectations"]
-    validating = stages.get("validate", 0.0) + stages.get("verify", 0.0)
+    validating = sum(stages.get(name, 0.0) for name in GX_STAGES)
+    others = ", ".join(stage.name for stage in STAGES if stage.name not in GX_STAGES)
     own, flow_own = sum(stages.values()), sum(flow_stages.values())
     gx_work = max(validating - gx_import, 0.0)
     rest = own - validating
@@ -395,8 +411,8 @@ def seed_run_lines(flow: dict) -> list[str]:
         f" stage. Prefect's bookkeeping of the stages' tasks around them (creating each task run, its states):"
         f" {bookkeeping:.2f} s.",
         f"- Great Expectations: importing it {gx_import:.2f} s, its suites and Data Docs {gx_work:.2f} s"
-        f" (validate and verify).",
-        f"- The pipeline's own work besides Great Expectations (parse, store, reconcile, report, publish):"
+        f" ({' and '.join(GX_STAGES)}).",
+        f"- The pipeline's own work besides Great Expectations ({others}):"
         f" {rest:.2f} s.",
         f"- Starting Python {imports['python']:.1f} s; importing claimrec's command {imports['claimrec']:.1f} s;"
         f" importing Prefect {imports['prefect']:.1f} s; the rest of the flow run's time, Prefect's start-up"
