@@ -11,7 +11,7 @@ export PREFECT_TASKS_DEFAULT_NO_CACHE ?= true
 export GX_ANALYTICS_ENABLED ?= False
 export TQDM_DISABLE ?= 1
 
-.PHONY: help install run test bench lint lock clean
+.PHONY: help install run test bench lint format lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -29,6 +29,14 @@ run: $(STAMP)  ## run the Prefect pipeline flow on claims/: writes claimrec.duck
 
 test: $(STAMP)  ## run the whole test suite, a test file per worker on two workers
 	$(PY) -m pytest -n 2 --dist loadfile
+
+lint: $(STAMP)  ## check the code: ruff's rules and its formatting (configured in pyproject.toml)
+	$(VENV)/bin/ruff check src tests bench flows
+	$(VENV)/bin/ruff format --check src tests bench flows
+
+format: $(STAMP)  ## format the code and apply ruff's safe fixes
+	$(VENV)/bin/ruff format src tests bench flows
+	$(VENV)/bin/ruff check --fix src tests bench flows
 
 bench: $(STAMP)  ## run the benchmarks (10^5, 10^6, 10^7 claims) and write bench/results.md
 	$(PY) bench/run.py $(BENCH_ARGS)

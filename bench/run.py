@@ -25,8 +25,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STEPS = {"parse": "parse", "load": "store", "validate": "validate", "reconcile": "reconcile", "verify": "verify",
-         "history": "reconcile", "report": "report", "history again": "reconcile", "carry": "store"}  # fmt: skip
+STEPS = {
+    "parse": "parse",
+    "load": "store",
+    "validate": "validate",
+    "reconcile": "reconcile",
+    "verify": "verify",
+    "history": "reconcile",
+    "report": "report",
+    "history again": "reconcile",
+    "carry": "store",
+}
 """What is timed at each size, each with the stage of a run (`claimrec.stages.STAGES`) it is part of. The steps are
 finer than the stages, so that each can be told apart: a run's store stage is `load`, plus `carry` once a database
 is published; its reconcile stage is `reconcile` then `history`."""
@@ -56,8 +65,9 @@ def targets(results: list[dict]) -> list[tuple[str, bool, str]]:
         found.append(("peak memory of every stage at 10,000,000 ≤ 4 GB", peak <= 4000, f"{peak:,.0f} MB, {stage}"))
         ingest = r["seconds"]["parse"] + r["seconds"]["load"]
         floor = f"; DuckDB's own copy of the same file {r['seconds']['copy']:.2f} s" if "copy" in r["seconds"] else ""
-        found.append(("ingestion (parse + load) of 10,000,000 from Parquet ≤ 10 s", ingest <= 10,
-                      f"{ingest:.2f} s{floor}"))
+        found.append(
+            ("ingestion (parse + load) of 10,000,000 from Parquet ≤ 10 s", ingest <= 10, f"{ingest:.2f} s{floor}")
+        )
         found.append(("report at 10,000,000 ≤ 5 s", r["seconds"]["report"] <= 5, f"{r['seconds']['report']:.2f} s"))
         found.append(("report at 10,000,000 ≤ 20 MB", r["report_bytes"] <= 20e6, f"{r['report_bytes'] / 1e6:.2f} MB"))
     if 1_000_000 in by_size and 10_000_000 in by_size:
@@ -120,7 +130,7 @@ def measure_one(n: int, folder: Path, work: Path) -> dict:
     memory, seconds, peaks = PeakMemory(), {}, {}
     load_average = os.getloadavg()[0]
 
-    def timed(name, fn):  # noqa: ANN001, ANN202
+    def timed(name, fn):
         memory.stage()
         start = time.perf_counter()
         value = fn()
@@ -133,15 +143,17 @@ def measure_one(n: int, folder: Path, work: Path) -> dict:
     claimset = timed("parse", lambda: load.load_claims(folder))
     timed("validate", lambda: validate.validate(claimset))
     timed("load", lambda: store.build(claimset, validate.outcomes_frame("bench", []), work / "none.duckdb", building))
-    del claimset
+    claimset = None  # the parsed claims are let go before the stages that do not need them
     # what ingestion cannot beat: DuckDB copying the same Parquet file into a new file, with no checks or lookups
     timed("copy", lambda: bare_copy(folder / "claims.parquet", copied))
     store.discard(copied)
     con = store.connect(building)  # as a run's reconcile stage connects (one thread below a row group of claims)
     memory.stage()
     start = time.perf_counter()
-    con.execute("CREATE TEMP TABLE yardstick AS SELECT quantity_id, min(low) AS low, max(high) AS high,"
-                " count(*) AS n FROM claims GROUP BY quantity_id")  # fmt: skip
+    con.execute(
+        "CREATE TEMP TABLE yardstick AS SELECT quantity_id, min(low) AS low, max(high) AS high,"
+        " count(*) AS n FROM claims GROUP BY quantity_id"
+    )
     seconds["yardstick"], peaks["yardstick"] = time.perf_counter() - start, memory.stage()
     con.execute("DROP TABLE yardstick")
     if n <= 100_000:
@@ -166,8 +178,15 @@ def measure_one(n: int, folder: Path, work: Path) -> dict:
     store.discard(carried)
     store.discard(building)
     shutil.rmtree(reports, ignore_errors=True)
-    return {"claims": n, "seconds": seconds, "peak_mb": peaks, "counts": counts, "report_bytes": size, "load": load_average,
-            "slowest": slowest}
+    return {
+        "claims": n,
+        "seconds": seconds,
+        "peak_mb": peaks,
+        "counts": counts,
+        "report_bytes": size,
+        "load": load_average,
+        "slowest": slowest,
+    }
 
 
 def bare_copy(parquet: Path, into: Path) -> None:
@@ -201,7 +220,7 @@ def carry(previous: Path, into: Path) -> None:
         con.close()
 
 
-def same_quantity_side_by_side(con) -> tuple[float, float]:  # noqa: ANN001
+def same_quantity_side_by_side(con) -> tuple[float, float]:
     """The same-quantity check (claims of one quantity that do not overlap) two ways on the same claims: the
     reconciliation's own checks (quantities and disjoint_claims, on a copy) and pandas as an analyst would
     write it."""
@@ -228,8 +247,22 @@ def same_quantity_side_by_side(con) -> tuple[float, float]:  # noqa: ANN001
 
 def synthesise(n: int, folder: Path) -> None:
     if not (folder / "claims.parquet").exists():
-        subprocess.run([sys.executable, "-m", "claimrec", "synth", "--claims", str(n), "--seed", "1", "--out",
-                        str(folder), "--quiet"], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "claimrec",
+                "synth",
+                "--claims",
+                str(n),
+                "--seed",
+                "1",
+                "--out",
+                str(folder),
+                "--quiet",
+            ],
+            check=True,
+        )
 
 
 STAGE_LINE = re.compile(r"^\s*(\w+): .*\((\d+(?:\.\d+)?) s\)$")
@@ -250,33 +283,74 @@ def prefect_overhead(work: Path) -> dict:
         done = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
         return time.perf_counter() - start, done.stdout + done.stderr
 
-    plain, printed = run([sys.executable, "-m", "claimrec", "run", "--claims", claims, "--db", str(work / "p.duckdb"),
-                          "--reports", str(work / "p")])  # fmt: skip
-    flow, flow_printed = run([sys.executable, str(ROOT / "flows" / "pipeline.py"), "--claims", claims, "--db",
-                   str(work / "f.duckdb"), "--reports", str(work / "f")])  # fmt: skip
+    plain, printed = run(
+        [
+            sys.executable,
+            "-m",
+            "claimrec",
+            "run",
+            "--claims",
+            claims,
+            "--db",
+            str(work / "p.duckdb"),
+            "--reports",
+            str(work / "p"),
+        ]
+    )
+    flow, flow_printed = run(
+        [
+            sys.executable,
+            str(ROOT / "flows" / "pipeline.py"),
+            "--claims",
+            claims,
+            "--db",
+            str(work / "f.duckdb"),
+            "--reports",
+            str(work / "f"),
+        ]
+    )
     python, _ = run([sys.executable, "-c", "pass"])
     command, _ = run([sys.executable, "-c", "import claimrec.cli, claimrec.pipeline"])
     imports = {"python": python, "claimrec": command - python}
     for module in ("great_expectations", "prefect"):  # each on top of claimrec's own imports, as in a run
-        _, printed_time = run([sys.executable, "-c", "import time, claimrec.cli, claimrec.pipeline;"
-                               f" start = time.perf_counter(); import {module};"
-                               " print('import-seconds', time.perf_counter() - start)"])  # fmt: skip
+        _, printed_time = run(
+            [
+                sys.executable,
+                "-c",
+                "import time, claimrec.cli, claimrec.pipeline;"
+                f" start = time.perf_counter(); import {module};"
+                " print('import-seconds', time.perf_counter() - start)",
+            ]
+        )
         imports[module] = float(re.search(r"import-seconds ([\d.e-]+)", printed_time)[1])
     stages = {m[1]: float(m[2]) for m in map(STAGE_LINE.match, printed.splitlines()) if m}
     flow_stages = {m[1]: float(m[2]) for m in map(FLOW_STAGE_LINE.search, flow_printed.splitlines()) if m}
     bookkeeping = float(FLOW_BOOKKEEPING_LINE.search(flow_printed)[1])
-    return {"plain_s": plain, "flow_s": flow, "imports": imports, "stages": stages, "flow_stages": flow_stages,
-            "task_bookkeeping_s": bookkeeping}  # fmt: skip
+    return {
+        "plain_s": plain,
+        "flow_s": flow,
+        "imports": imports,
+        "stages": stages,
+        "flow_stages": flow_stages,
+        "task_bookkeeping_s": bookkeeping,
+    }
 
 
 def machine() -> str:
     import duckdb
     import polars
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())  # fmt: skip
-    memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))  # fmt: skip
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     versions = f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, Polars {polars.__version__}"
     return f"{cpu}, {os.cpu_count()} cores, {memory / 1024**2:.0f} GB RAM, {platform.system()}; {versions}"
 
@@ -322,8 +396,12 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             folder = work / f"synth-{n}"
             synthesise(n, folder)
-            done = subprocess.run([sys.executable, __file__, "--one", str(n), "--folder", str(folder), "--work",
-                                   str(work)], check=True, capture_output=True, text=True)  # fmt: skip
+            done = subprocess.run(
+                [sys.executable, __file__, "--one", str(n), "--folder", str(folder), "--work", str(work)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             results.append(json.loads(done.stdout.strip().splitlines()[-1]))
             r = results[-1]
             print(f"{n:>12,} claims: " + ", ".join(f"{k} {v:.2f} s" for k, v in r["seconds"].items()), flush=True)
@@ -339,43 +417,65 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def render(results: list[dict], flow: dict | None) -> str:
-    lines = ["# claimrec benchmark results", "", f"Measured {dt.date.today()} by `make bench` on: {machine()}.", "",
-             "Synthetic claims from `claimrec synth --seed 1` (Parquet). Seconds per stage; ×GROUP BY is the stage's"
-             " time over the yardstick's, a plain DuckDB `GROUP BY quantity_id` with min, max and count over the same"
-             " claims in the same process; peak MB is the process's largest resident set during the stage.", ""]  # fmt: skip
+    lines = [
+        "# claimrec benchmark results",
+        "",
+        f"Measured {dt.date.today()} by `make bench` on: {machine()}.",
+        "",
+        "Synthetic claims from `claimrec synth --seed 1` (Parquet). Seconds per stage; ×GROUP BY is the stage's"
+        " time over the yardstick's, a plain DuckDB `GROUP BY quantity_id` with min, max and count over the same"
+        " claims in the same process; peak MB is the process's largest resident set during the stage.",
+        "",
+    ]
     lines += table(results)
-    lines += ["", "Stages: parse = read and check the claim files (Parquet) into a frame; validate = the Great"
-              " Expectations suite over the claims; load = write claims and reference data into a new DuckDB file;"
-              " reconcile = intervals' quantities, bounds, disjoint claims, part/whole relations, sums, findings;"
-              " verify = the Great Expectations output suites over the reconciled tables (the run's verify stage);"
-              " history = claim versions and finding history; report = `discrepancies.md` (summarised past"
-              " 200 findings); history again = the same on the next run over unchanged claims (every version is"
-              " still open, nothing is written); carry = what the next run's load adds: the history tables copied"
-              " from the published file into the new one. Copy of the Parquet = DuckDB alone making a table of the"
-              " claim file into a new database file, without checks or lookups: the floor for load.", ""]  # fmt: skip
+    lines += [
+        "",
+        "Stages: parse = read and check the claim files (Parquet) into a frame; validate = the Great"
+        " Expectations suite over the claims; load = write claims and reference data into a new DuckDB file;"
+        " reconcile = intervals' quantities, bounds, disjoint claims, part/whole relations, sums, findings;"
+        " verify = the Great Expectations output suites over the reconciled tables (the run's verify stage);"
+        " history = claim versions and finding history; report = `discrepancies.md` (summarised past"
+        " 200 findings); history again = the same on the next run over unchanged claims (every version is"
+        " still open, nothing is written); carry = what the next run's load adds: the history tables copied"
+        " from the published file into the new one. Copy of the Parquet = DuckDB alone making a table of the"
+        " claim file into a new database file, without checks or lookups: the floor for load.",
+        "",
+    ]
     for r in results:
         c = r["counts"]
-        lines.append(f"- {r['claims']:,} claims: {c['quantities']:,} quantities, {c['checks']:,} checks,"
-                     f" {c['findings']:,} findings; report {r['report_bytes'] / 1e6:.2f} MB.")  # fmt: skip
+        lines.append(
+            f"- {r['claims']:,} claims: {c['quantities']:,} quantities, {c['checks']:,} checks,"
+            f" {c['findings']:,} findings; report {r['report_bytes'] / 1e6:.2f} MB."
+        )
     for r in results:
         if "pandas" in r["seconds"]:
             s = r["seconds"]
-            lines += ["", f"Same-quantity check at {r['claims']:,} claims, side by side: reconciliation's SQL"
-                      f" (bounds, groups and disjoint pairs with their messages) {s['same_quantity']:.2f} s; pandas"
-                      f" (self-merge by quantity, filter, group bounds) {s['pandas']:.2f} s; speed-up"
-                      f" ×{s['pandas'] / s['same_quantity']:.1f}."]  # fmt: skip
+            lines += [
+                "",
+                f"Same-quantity check at {r['claims']:,} claims, side by side: reconciliation's SQL"
+                f" (bounds, groups and disjoint pairs with their messages) {s['same_quantity']:.2f} s; pandas"
+                f" (self-merge by quantity, filter, group bounds) {s['pandas']:.2f} s; speed-up"
+                f" ×{s['pandas'] / s['same_quantity']:.1f}.",
+            ]
     for r in results:
-        slowest = "; ".join(f"{check}.{statement} {seconds:.2f} s" for check, statement, seconds in r.get("slowest", []))
+        slowest = "; ".join(
+            f"{check}.{statement} {seconds:.2f} s" for check, statement, seconds in r.get("slowest", [])
+        )
         lines += ["", f"Slowest statements of reconcile at {r['claims']:,} claims (check.statement): {slowest}."]
     judged = targets(results)
     if judged:
-        lines += ["", "Targets:", ""] + [f"- {what}: {'met' if met else 'missed'} ({figure})" for what, met, figure in judged]
+        lines += ["", "Targets:", ""] + [
+            f"- {what}: {'met' if met else 'missed'} ({figure})" for what, met, figure in judged
+        ]
         if not all(met for _, met, _ in judged):
             lines += ["", "docs/performance.md says what holds back the targets that are missed."]
     loads = ", ".join(f"{r['load']:.1f}" for r in results)
-    lines += ["", f"Load average (1 min) on the machine when each size started: {loads}"
-              " (2 cores; other work may share the machine, so absolute times vary; the ratios are measured in the"
-              " same process, side by side)."]  # fmt: skip
+    lines += [
+        "",
+        f"Load average (1 min) on the machine when each size started: {loads}"
+        " (2 cores; other work may share the machine, so absolute times vary; the ratios are measured in the"
+        " same process, side by side).",
+    ]
     if flow:
         lines += ["", *seed_run_lines(flow)]
     return "\n".join(lines) + "\n"
@@ -412,8 +512,7 @@ def seed_run_lines(flow: dict) -> list[str]:
         f" {bookkeeping:.2f} s.",
         f"- Great Expectations: importing it {gx_import:.2f} s, its suites and Data Docs {gx_work:.2f} s"
         f" ({' and '.join(GX_STAGES)}).",
-        f"- The pipeline's own work besides Great Expectations ({others}):"
-        f" {rest:.2f} s.",
+        f"- The pipeline's own work besides Great Expectations ({others}): {rest:.2f} s.",
         f"- Starting Python {imports['python']:.1f} s; importing claimrec's command {imports['claimrec']:.1f} s;"
         f" importing Prefect {imports['prefect']:.1f} s; the rest of the flow run's time, Prefect's start-up"
         f" (with Great Expectations' import beside it), {prefect:.1f} s.",

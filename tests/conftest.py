@@ -13,7 +13,7 @@ from claimrec.model import ClaimSet
 
 settings.apply_defaults()  # before any test imports Prefect or Great Expectations
 
-from support import CLAIMS, MINI
+from support import CLAIMS, MINI  # noqa: E402 - after the defaults are set
 
 
 @pytest.fixture(scope="session")

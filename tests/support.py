@@ -44,9 +44,16 @@ def claims_yaml(rows: list[tuple]) -> str:
     where `figure` holds the remaining fields separated by ';' ("value: 10; qualifier: exact")."""
     lines = ["document: report", "claims:"]
     for claim_id, source, metric, side, category, period, figure in rows:
-        lines += [f"  - id: {claim_id}", f"    source: {source}", "    quote: Hundreds were wounded",
-                  f"    metric: {metric}", f"    side: {side}", f"    category: {category}", f"    period: {period}"]
-        lines += [f"    {part.strip()}" for part in figure.split(";") if part.strip()]  # fmt: skip
+        lines += [
+            f"  - id: {claim_id}",
+            f"    source: {source}",
+            "    quote: Hundreds were wounded",
+            f"    metric: {metric}",
+            f"    side: {side}",
+            f"    category: {category}",
+            f"    period: {period}",
+        ]
+        lines += [f"    {part.strip()}" for part in figure.split(";") if part.strip()]
     return "\n".join(lines) + "\n"
 
 

@@ -85,7 +85,7 @@ class Refusal:
     """What the run left in its marker beside the database (`.claimrec.duckdb.<run-id>.running`): its reason."""
 
 
-def run_broken(template: Path, work: Path, breaks) -> Refusal:  # noqa: ANN001 - breaks(claims folder)
+def run_broken(template: Path, work: Path, breaks) -> Refusal:
     """Copy the template (claims, database, reports), break its claims, run `claimrec run` and look around."""
     shutil.copytree(template, work)
     try:
@@ -97,10 +97,10 @@ def run_broken(template: Path, work: Path, breaks) -> Refusal:  # noqa: ANN001 -
         seconds = time.monotonic() - start
         after = snapshot(*published)
         leftovers = sorted(
-            p.relative_to(work).as_posix() for p in work.rglob("*")
-            if ".building" in p.name or p.name == "pwned"
-            or (p.name.endswith(".running") and p.parent != work)
-        )  # fmt: skip
+            p.relative_to(work).as_posix()
+            for p in work.rglob("*")
+            if ".building" in p.name or p.name == "pwned" or (p.name.endswith(".running") and p.parent != work)
+        )
         failures = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(work.glob(".claimrec.duckdb.*.running"))]
         return Refusal(done.returncode, done.stderr, done.stdout, before, after, leftovers, seconds, failures)
     finally:
@@ -121,10 +121,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def refusals(request: pytest.FixtureRequest, template: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Every selected bad case run once, a few at a time (each is a separate process)."""
-    selected = sorted({
-        item.callspec.params["case"] for item in request.session.items
-        if getattr(item, "originalname", None) == "test_bad_case_is_refused" and hasattr(item, "callspec")
-    })  # fmt: skip
+    selected = sorted(
+        {
+            item.callspec.params["case"]
+            for item in request.session.items
+            if getattr(item, "originalname", None) == "test_bad_case_is_refused" and hasattr(item, "callspec")
+        }
+    )
     root = tmp_path_factory.mktemp("bad-input-cases")
 
     def one(index_case: tuple[int, str]) -> Refusal:

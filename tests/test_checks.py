@@ -21,7 +21,7 @@ from support import MINI, claims_yaml
 CASES = Path(__file__).parent / "cases" / "reconcile"
 
 
-def reconcile_case(case: Path, folder: Path, checks=CHECKS, kinds=FINDING_KINDS) -> duckdb.DuckDBPyConnection:  # noqa: ANN001
+def reconcile_case(case: Path, folder: Path, checks=CHECKS, kinds=FINDING_KINDS) -> duckdb.DuckDBPyConnection:
     """Reconcile the claims of a case file in a copy of the small claims folder, in an in-memory database."""
     shutil.copytree(MINI, folder)
     spec = yaml.safe_load(case.read_text(encoding="utf-8"))
@@ -65,11 +65,14 @@ def test_case(case: Path, tmp_path: Path) -> None:
     assert _sorted(findings, "kind", "claims") == _sorted(spec["findings"], "kind", "claims")
     assert _sorted(checks, "kind", "whole", "parts", "low") == _sorted(spec["checks"], "kind", "whole", "parts", "low")
     for quantity_id, expected in (spec.get("quantities") or {}).items():
-        row = con.execute("""
+        row = con.execute(
+            """
             SELECT n_claims, n_sources, [widest_low, widest_high], [consensus_low, consensus_high],
                    [implied_low, implied_high], status
             FROM quantities WHERE quantity_id = ?
-        """, [quantity_id]).fetchone()  # fmt: skip
+        """,
+            [quantity_id],
+        ).fetchone()
         assert row is not None, quantity_id
         got = dict(zip(("claims", "sources", "widest", "consensus", "implied", "status"), row))
         assert {k: got[k] for k in expected} == expected, quantity_id

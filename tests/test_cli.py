@@ -70,7 +70,7 @@ def test_missing_database_and_usage_errors(tmp_path: Path) -> None:
 def test_every_command_has_help_with_its_exit_codes_and_quiet(tmp_path: Path) -> None:
     commands = cli._parser()._subparsers._group_actions[0].choices
     assert {"run", "validate", "report", "query", "runs", "serve"} <= set(commands)
-    for command, parser in commands.items():
+    for command in commands:
         shown = claimrec(command, "--help", cwd=tmp_path)
         assert shown.returncode == 0 and f"usage: claimrec {command}" in shown.stdout
         codes = [int(code) for code in re.findall(r"^  (\d+) ", shown.stdout.split("exit codes:\n", 1)[1], flags=re.M)]
@@ -100,12 +100,23 @@ def test_a_refused_run_is_listed_as_failed_then_recorded(mini: Path) -> None:
     path.write_text(good.replace("value: 120", "value: -120"))
     refused = claimrec("run", cwd=work)
     assert refused.returncode == 1 and not (work / "claimrec.duckdb").exists()
-    reason = ("stage parse failed: claims/claims.yaml:12: claim a-soldiers-killed: value: -120 is negative: figures"
-              " count or measure, use 0 or more | 1 problem in the claim files; nothing was written")  # fmt: skip
+    reason = (
+        "stage parse failed: claims/claims.yaml:12: claim a-soldiers-killed: value: -120 is negative: figures"
+        " count or measure, use 0 or more | 1 problem in the claim files; nothing was written"
+    )
     listed = claimrec("runs", cwd=work)  # no database yet: the pending failure alone
     assert listed.returncode == 0, listed.stderr
     header, rule, row, count = listed.stdout.splitlines()
-    assert header.split() == ["run_id", "status", "started_at", "finished_at", "claims", "findings", "flow_run", "error"]
+    assert header.split() == [
+        "run_id",
+        "status",
+        "started_at",
+        "finished_at",
+        "claims",
+        "findings",
+        "flow_run",
+        "error",
+    ]
     assert re.fullmatch(r"\d{8}T\d{6}-[0-9a-f]{8}  failed \(pending\)  \S+ \S+  \S+ \S+ +" + re.escape(reason), row)
     assert count == "(1 row)"
 
@@ -127,15 +138,20 @@ def test_fail_on_contradictions_publishes_then_exits_4(mini: Path, capsys: pytes
     out, err = capsys.readouterr()
     with duckdb.connect(str(work / "claimrec.duckdb"), read_only=True) as con:
         [(run_id, status)] = con.execute("SELECT run_id, status FROM runs").fetchall()
-    assert (out, err) == ("", f"Error: 1 definite contradiction found, more than the 0 allowed; run {run_id}"
-                              " published the database and the reports\n")  # fmt: skip
+    assert (out, err) == (
+        "",
+        f"Error: 1 definite contradiction found, more than the 0 allowed; run {run_id}"
+        " published the database and the reports\n",
+    )
     assert status == "succeeded" and (work / "reports" / "discrepancies.md").exists()
     assert cli.main(["run", "-q", *paths, "--fail-on-contradictions", "1"]) == 0
     assert capsys.readouterr() == ("", "")
     with pytest.raises(SystemExit) as usage:
         cli.main(["run", *paths, "--fail-on-contradictions", "-1"])
     assert usage.value.code == 2
-    assert capsys.readouterr().err.endswith("argument --fail-on-contradictions: expected a count of 0 or more, found -1\n")
+    assert capsys.readouterr().err.endswith(
+        "argument --fail-on-contradictions: expected a count of 0 or more, found -1\n"
+    )
 
 
 def test_query_and_runs(mini: Path) -> None:
@@ -174,8 +190,15 @@ def test_serve_refuses_a_bad_schedule_and_an_unreachable_server(tmp_path: Path) 
     bad = claimrec("serve", "--cron", "0 6 * *", cwd=tmp_path)
     assert (bad.returncode, bad.stderr) == (2, 'claimrec serve: error: Invalid cron string: "0 6 * *"\n')
     env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api", "PREFECT_HOME": str(tmp_path / "home")}
-    done = subprocess.run([sys.executable, "-m", "claimrec", "serve", "--cron", "0 6 * * *"], cwd=tmp_path,
-                          capture_output=True, text=True, env=env)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "claimrec", "serve", "--cron", "0 6 * * *"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 5
-    assert done.stderr.startswith("Error: cannot reach the Prefect server at http://127.0.0.1:9/api (PREFECT_API_URL): ")
+    assert done.stderr.startswith(
+        "Error: cannot reach the Prefect server at http://127.0.0.1:9/api (PREFECT_API_URL): "
+    )
     assert done.stdout == ""

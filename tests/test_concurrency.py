@@ -43,15 +43,18 @@ READER = textwrap.dedent("""
 """)
 
 
-
 def test_readers_never_fail_nor_see_a_torn_state(mini_config: pipeline.RunConfig) -> None:
     pipeline.run_pipeline(mini_config)
     stop = mini_config.db_path.parent / "stop-readers"
     readers = [
-        subprocess.Popen([sys.executable, "-c", READER, str(mini_config.db_path), str(stop)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", READER, str(mini_config.db_path), str(stop)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
-    ]  # fmt: skip
+    ]
     path = mini_config.claims_dir / "claims.yaml"
     original = path.read_text()
     time.sleep(1.0)
@@ -73,8 +76,14 @@ def test_readers_never_fail_nor_see_a_torn_state(mini_config: pipeline.RunConfig
 
 def _claimrec(*args: str, cwd: Path) -> subprocess.Popen:
     env = {**os.environ, **settings.DEFAULTS}
-    return subprocess.Popen([sys.executable, "-m", "claimrec", *args], cwd=cwd, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "claimrec", *args],
+        cwd=cwd,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _runs(db: Path) -> list[tuple]:
@@ -83,7 +92,9 @@ def _runs(db: Path) -> list[tuple]:
             "SELECT count(*) FROM (SELECT unnest(claim_ids) AS c FROM findings) WHERE c NOT IN (SELECT claim_id FROM claims)"
         ).fetchone()[0]
         assert orphans == 0 and con.execute("SELECT count(*) FROM claims").fetchone() == (7,)
-        return con.execute("SELECT run_id, status, error, started_at, finished_at FROM runs ORDER BY finished_at").fetchall()
+        return con.execute(
+            "SELECT run_id, status, error, started_at, finished_at FROM runs ORDER BY finished_at"
+        ).fetchall()
 
 
 def test_two_runs_at_once_take_turns(mini_config: pipeline.RunConfig) -> None:
@@ -93,7 +104,9 @@ def test_two_runs_at_once_take_turns(mini_config: pipeline.RunConfig) -> None:
     runs = [_claimrec("run", cwd=work) for _ in range(2)]
     outputs = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], [err for _, err in outputs]
-    waited = [out for out, _ in outputs if "     lock: another run is writing claimrec.duckdb; waiting up to 600 s\n" in out]
+    waited = [
+        out for out, _ in outputs if "     lock: another run is writing claimrec.duckdb; waiting up to 600 s\n" in out
+    ]
     assert len(waited) == 1, outputs  # exactly one of them found the lock taken
     rows = _runs(mini_config.db_path)
     assert [(status, error) for _, status, error, _, _ in rows] == [("succeeded", None), ("succeeded", None)]
@@ -106,8 +119,10 @@ def test_two_runs_at_once_take_turns(mini_config: pipeline.RunConfig) -> None:
 
 def test_a_run_that_cannot_get_the_lock_fails_and_is_recorded(mini_config: pipeline.RunConfig) -> None:
     work, db = mini_config.db_path.parent, mini_config.db_path
-    busy = (f"claimrec.duckdb: another claimrec run has held the writer lock for 1 s; wait for it to finish"
-            f" (lock file .claimrec.duckdb.lock)")  # fmt: skip
+    busy = (
+        "claimrec.duckdb: another claimrec run has held the writer lock for 1 s; wait for it to finish"
+        " (lock file .claimrec.duckdb.lock)"
+    )
     with writer_lock(db):
         out, err = _claimrec("run", "--wait", "1", cwd=work).communicate(timeout=60)
     assert (out, err) == ("     lock: another run is writing claimrec.duckdb; waiting up to 1 s\n", f"Error: {busy}\n")
@@ -117,7 +132,8 @@ def test_a_run_that_cannot_get_the_lock_fails_and_is_recorded(mini_config: pipel
     run = pipeline.run_pipeline(mini_config)
     rows = _runs(db)
     assert [(status, error) for _, status, error, _, _ in rows] == [
-        ("failed", f"stage lock failed: {busy}"), ("succeeded", None)
-    ]  # fmt: skip
+        ("failed", f"stage lock failed: {busy}"),
+        ("succeeded", None),
+    ]
     assert rows[0][0] == listed[2].split()[0] and rows[1][0] == run.run_id
     assert list(work.glob(".claimrec.duckdb.*.running")) == []

@@ -33,7 +33,7 @@ def section(text: str, heading: str) -> str:
     level = len(heading) - len(heading.lstrip("#"))
     start = re.search(rf"^{re.escape(heading)}.*$", text, flags=re.M)
     assert start, heading
-    rest = text[start.end():]
+    rest = text[start.end() :]
     end = re.search(rf"^#{{1,{level}}} ", rest, flags=re.M)
     return rest[: end.start()] if end else rest
 
@@ -84,11 +84,23 @@ def test_sql_examples_run(seed_db: duckdb.DuckDBPyConnection) -> None:
         assert seed_db.execute(block).fetchall(), block
     contested = seed_db.execute(blocks[0]).fetchall()
     assert len(contested) == 10
-    assert contested[0] == ("killed, azerbaijani, civilians, 1994-01-01 – 2020-09-26", 1, 1, "31", "92 or more", 2,
-                            ["part_exceeds_whole", "parts_exceed_whole"])  # fmt: skip
+    assert contested[0] == (
+        "killed, azerbaijani, civilians, 1994-01-01 – 2020-09-26",
+        1,
+        1,
+        "31",
+        "92 or more",
+        2,
+        ["part_exceeds_whole", "parts_exceed_whole"],
+    )
     quotes = seed_db.execute(blocks[1]).fetchall()
     assert len(quotes) == seed_db.execute("SELECT sum(len(claim_ids)) FROM findings").fetchone()[0]
-    assert ("disjoint_claims", "Government of Azerbaijan", "11,557", "Azerbaijan stated 11,557 of its soldiers were killed") in quotes
+    assert (
+        "disjoint_claims",
+        "Government of Azerbaijan",
+        "11,557",
+        "Azerbaijan stated 11,557 of its soldiers were killed",
+    ) in quotes
     narrowed = dict((r[0], r[2:]) for r in seed_db.execute(blocks[2]).fetchall())
     assert narrowed["killed, all, all, 2010–2019"] == (544, None)
     per_source = seed_db.execute(blocks[3]).fetchall()
@@ -97,7 +109,9 @@ def test_sql_examples_run(seed_db: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_every_sql_block_in_the_docs_runs(seed_db: duckdb.DuckDBPyConnection) -> None:
-    blocks = [(name, block) for name, text in PAGES.items() for block in re.findall(r"```sql\n(.*?)```", text, flags=re.S)]
+    blocks = [
+        (name, block) for name, text in PAGES.items() for block in re.findall(r"```sql\n(.*?)```", text, flags=re.S)
+    ]
     assert blocks
     for name, block in blocks:
         try:
@@ -110,9 +124,12 @@ def test_error_example_is_what_the_command_prints(tmp_path: Path) -> None:
     shutil.copytree(CLAIMS, tmp_path / "claims")
     path = tmp_path / "claims" / "nagorno-karabakh" / "13-fatalities-2020-2023.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("    source: azerbaijan_government\n    quote: \"According to Azerbaijan, the fighting left 2,906",
-                        "    source: azerbaijan_govt\n    quote: \"According to Azerbaijan, the fighting left 2,906", 1)
-    path.write_text(text.replace("    value: 2906\n", '    value: "2,906"\n', 1), encoding="utf-8")  # fmt: skip
+    text = text.replace(
+        '    source: azerbaijan_government\n    quote: "According to Azerbaijan, the fighting left 2,906',
+        '    source: azerbaijan_govt\n    quote: "According to Azerbaijan, the fighting left 2,906',
+        1,
+    )
+    path.write_text(text.replace("    value: 2906\n", '    value: "2,906"\n', 1), encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "claimrec", "run"], cwd=tmp_path, capture_output=True, text=True)
     example = PAGES["claims.md"].split("$ claimrec run\n", 1)[1].split("```", 1)[0]
     assert done.returncode == 1
@@ -182,35 +199,55 @@ def test_measurements_are_dated() -> None:
 BEGIN = "<!-- generated from the database's COMMENTs by tests/test_docs.py: do not edit by hand -->"
 END = "<!-- end of generated text -->"
 GROUPS = (
-    ("Claims and what reconciliation makes of them",
-     ("claims", "quantities", "quantity_links", "part_sums", "series_checks", "findings")),
-    ("Views", ("contested_quantities", "findings_with_quotes", "quantity_bounds", "claims_per_source",
-               "quantity_parts", "check_outcomes", "checks")),
+    (
+        "Claims and what reconciliation makes of them",
+        ("claims", "quantities", "quantity_links", "part_sums", "series_checks", "findings"),
+    ),
+    (
+        "Views",
+        (
+            "contested_quantities",
+            "findings_with_quotes",
+            "quantity_bounds",
+            "claims_per_source",
+            "quantity_parts",
+            "check_outcomes",
+            "checks",
+        ),
+    ),
     ("Reference data", ("sources", "documents", "units", "taxonomy", "taxonomy_paths", "qualifiers")),
     ("History, carried from run to run", ("runs", "validations", "claim_versions", "finding_history")),
-)  # fmt: skip
+)
 
 
 def commented(con: duckdb.DuckDBPyConnection) -> tuple[dict, dict, list]:
     """The database's tables and views with their comment and kind, their columns (name, type, comment), and
     the macros (name, parameters, comment)."""
     relations = dict(
-        [(r[0], (r[1], "table")) for r in con.execute(
-            "SELECT table_name, comment FROM duckdb_tables() WHERE NOT internal AND schema_name = 'main'").fetchall()]
-        + [(r[0], (r[1], "view")) for r in con.execute(
-            "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'").fetchall()]
-    )  # fmt: skip
+        [
+            (r[0], (r[1], "table"))
+            for r in con.execute(
+                "SELECT table_name, comment FROM duckdb_tables() WHERE NOT internal AND schema_name = 'main'"
+            ).fetchall()
+        ]
+        + [
+            (r[0], (r[1], "view"))
+            for r in con.execute(
+                "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'"
+            ).fetchall()
+        ]
+    )
     columns: dict[str, list] = {name: [] for name in relations}
     for table, column, kind, comment in con.execute(
         "SELECT table_name, column_name, data_type, comment FROM duckdb_columns() "
         "WHERE NOT internal AND schema_name = 'main' ORDER BY table_name, column_index"
-    ).fetchall():  # fmt: skip
+    ).fetchall():
         columns.setdefault(table, []).append((column, kind, comment))
     macros = con.execute(
         "SELECT function_name, parameters, comment FROM duckdb_functions() "
         "WHERE NOT internal AND schema_name = 'main' AND function_type = 'macro' AND comment IS NOT NULL "
         "ORDER BY function_name"
-    ).fetchall()  # fmt: skip
+    ).fetchall()
     return relations, columns, macros
 
 
@@ -249,7 +286,7 @@ def test_every_comment_of_the_database_is_in_the_docs(seed_db: duckdb.DuckDBPyCo
     database = PAGES["database.md"]
     relations, columns, macros = commented(seed_db)
     assert len(relations) >= 20
-    for name, (comment, kind) in relations.items():
+    for name, (comment, _kind) in relations.items():
         part = section(database, f"#### `{name}`")
         if comment:
             assert cell(comment) in part, name
@@ -263,7 +300,7 @@ def test_every_comment_of_the_database_is_in_the_docs(seed_db: duckdb.DuckDBPyCo
 def test_database_reference_is_generated_from_the_comments(seed_db: duckdb.DuckDBPyConnection) -> None:
     database = PAGES["database.md"]
     assert BEGIN in database and END in database
-    written = database[database.index(BEGIN): database.index(END) + len(END)]
+    written = database[database.index(BEGIN) : database.index(END) + len(END)]
     assert written == database_reference(seed_db), "regenerate it: .venv/bin/python tests/test_docs.py"
 
 

@@ -26,8 +26,12 @@ def _integrity(db: Path) -> tuple[int, int]:
             "SELECT count(*) FROM (SELECT unnest(claim_ids) AS c FROM findings) WHERE c NOT IN (SELECT claim_id FROM claims)"
         ).fetchone()[0]
         assert orphans == 0
-        assert con.execute("SELECT count(*) FROM quantities WHERE quantity_id NOT IN (SELECT quantity_id FROM claims)").fetchone() == (0,)
-        return con.execute("SELECT count(*) FROM claims").fetchone()[0], con.execute("SELECT count(*) FROM runs").fetchone()[0]
+        assert con.execute(
+            "SELECT count(*) FROM quantities WHERE quantity_id NOT IN (SELECT quantity_id FROM claims)"
+        ).fetchone() == (0,)
+        return con.execute("SELECT count(*) FROM claims").fetchone()[0], con.execute(
+            "SELECT count(*) FROM runs"
+        ).fetchone()[0]
 
 
 def test_a_killed_run_is_noticed_and_recorded_as_failed(mini_config: pipeline.RunConfig) -> None:
@@ -67,8 +71,13 @@ def test_runs_killed_at_random_moments_leave_a_usable_database(mini_config: pipe
     env = {**os.environ, **settings.DEFAULTS}
     killed, finished, noticed = 0, 0, set()
     for _ in range(KILLS):
-        process = subprocess.Popen([sys.executable, "-m", "claimrec", "run", "-q"], cwd=work, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        process = subprocess.Popen(
+            [sys.executable, "-m", "claimrec", "run", "-q"],
+            cwd=work,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.3, 5.0))
         process.send_signal(signal.SIGKILL)
         if process.wait() == 0:
@@ -85,9 +94,11 @@ def test_runs_killed_at_random_moments_leave_a_usable_database(mini_config: pipe
         published = {r[0] for r in con.execute("SELECT run_id FROM runs WHERE status = 'succeeded'").fetchall()}
     # a run killed after publishing but before removing its marker is noticed too, and stays a success
     late = noticed & published
-    print(f"\nkill loop: {KILLS} runs, {killed} killed ({len(noticed)} after starting to write: {len(failed)}"
-          f" recorded as failed, {len(late)} had published), {finished} finished before the kill;"
-          f" {len(published)} successful runs recorded")  # fmt: skip
+    print(
+        f"\nkill loop: {KILLS} runs, {killed} killed ({len(noticed)} after starting to write: {len(failed)}"
+        f" recorded as failed, {len(late)} had published), {finished} finished before the kill;"
+        f" {len(published)} successful runs recorded"
+    )
     assert failed == noticed - published
     # a run killed after publishing, while the interpreter shuts down, is a success that exited with SIGKILL
     assert finished + 2 <= len(published) <= finished + 2 + killed - len(failed)

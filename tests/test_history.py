@@ -10,7 +10,6 @@ from claimrec import pipeline, report, store
 from support import EXTRA_CLAIM
 
 
-
 def _edit(claims_file: Path) -> None:
     """Change two figures, remove one claim, add one."""
     text = claims_file.read_text().replace("value: 120", "value: 160").replace("value: 40\n", "value: 45\n")
@@ -28,10 +27,13 @@ def test_edits_keep_old_versions_and_are_reported(mini_config: pipeline.RunConfi
     _edit(mini_config.claims_dir / "claims.yaml")
     second = pipeline.run_pipeline(mini_config).run_id
     with duckdb.connect(str(mini_config.db_path), read_only=True) as con:
-        versions = con.execute("""
+        versions = con.execute(
+            """
             SELECT claim_id, version, value, valid_from_run = $1, valid_to_run = $2 FROM claim_versions
             WHERE claim_id IN ('a-soldiers-killed', 'wounded-hundreds', 'new-one', 'left-ganja') ORDER BY 1, 2
-        """, [first, second]).fetchall()  # fmt: skip
+        """,
+            [first, second],
+        ).fetchall()
         assert versions == [
             ("a-soldiers-killed", 1, 120, True, True),
             ("a-soldiers-killed", 2, 160, False, None),
@@ -40,10 +42,12 @@ def test_edits_keep_old_versions_and_are_reported(mini_config: pipeline.RunConfi
             ("wounded-hundreds", 1, None, True, True),
         ]
         assert con.execute("SELECT count(*) FROM claim_versions WHERE valid_to_run IS NULL").fetchone() == (7,)
-        assert con.execute("SELECT first_run = $1, resolved_run = $2 FROM finding_history", [first, second]).fetchall() == [
-            (True, True)
-        ]  # fmt: skip
-    assert changes.read_text() == f"""# Changes since the previous run
+        assert con.execute(
+            "SELECT first_run = $1, resolved_run = $2 FROM finding_history", [first, second]
+        ).fetchall() == [(True, True)]
+    assert (
+        changes.read_text()
+        == f"""# Changes since the previous run
 
 Run `{second}`, compared with run `{first}`.
 
@@ -58,6 +62,7 @@ Run `{second}`, compared with run `{first}`.
 
 - resolved disjoint_claims: Ministry of A (120) and Independent monitors (150–180) disagree on killed, side_a, military, 2019; the figures do not overlap, 30 apart.
 """
+    )
     # re-rendering from the published database gives the same file
     rendered = mini_config.reports_dir.parent / "rerendered"
     with store.read_only(mini_config.db_path) as con:
@@ -78,7 +83,9 @@ def test_a_claim_that_returns_gets_a_new_version_and_its_finding_reappears(mini_
             "SELECT version, value, valid_to_run IS NULL FROM claim_versions WHERE claim_id = 'a-soldiers-killed'"
             " ORDER BY version"
         ).fetchall() == [(1, 120, False), (2, 160, False), (3, 120, True)]
-        lives = con.execute("SELECT first_run = ?, resolved_run IS NULL FROM finding_history ORDER BY first_run", [third])
+        lives = con.execute(
+            "SELECT first_run = ?, resolved_run IS NULL FROM finding_history ORDER BY first_run", [third]
+        )
         assert lives.fetchall() == [(False, False), (True, True)]
     text = (mini_config.reports_dir / report.CHANGES_NAME).read_text()
     assert "- changed `a-soldiers-killed` (version 2 → 3): value 160 → 120" in text
@@ -90,7 +97,9 @@ def test_an_identical_run_changes_no_history(mini_config: pipeline.RunConfig) ->
 
     def history() -> list:
         with duckdb.connect(str(mini_config.db_path), read_only=True) as con:
-            return [con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ("claim_versions", "finding_history")]
+            return [
+                con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in ("claim_versions", "finding_history")
+            ]
 
     before = history()
     pipeline.run_pipeline(mini_config)
@@ -132,4 +141,4 @@ def test_the_content_hash_is_the_md5_that_earlier_databases_hold(mini_config: pi
                 coalesce(as_of::VARCHAR, '-'), qualifier, coalesce(value::VARCHAR, '-'), coalesce(stated_low::VARCHAR, '-'),
                 coalesce(stated_high::VARCHAR, '-'), coalesce(revision, '-'), coalesce(notes, '-'))))
             FROM claim_versions
-        """).fetchone() == (7, 7)  # fmt: skip
+        """).fetchone() == (7, 7)

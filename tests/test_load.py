@@ -14,61 +14,154 @@ F = "claims/claims.yaml"
 
 # (case id, text to replace in tests/cases/mini/claims.yaml, replacement, the exact problem reported)
 BAD_CLAIMS = [
-    ("unknown-source", "source: ministry_a\n    quote: Ministry", "source: ministry_x\n    quote: Ministry",
-     f"{F}:6: claim a-soldiers-killed: source: unknown source 'ministry_x': did you mean ministry_a?"),
-    ("unknown-metric", "metric: killed\n    side: side_a\n    category: military\n    period: 2019\n    value: 120",
-     "metric: kiled\n    side: side_a\n    category: military\n    period: 2019\n    value: 120",
-     f"{F}:8: claim a-soldiers-killed: metric: unknown metric 'kiled': did you mean killed?"),
-    ("unknown-side", "side: side_a\n    category: military\n    period: 2019\n    value: 120",
-     "side: side_c\n    category: military\n    period: 2019\n    value: 120",
-     f"{F}:9: claim a-soldiers-killed: side: unknown side 'side_c': did you mean side_a or side_b?"),
-    ("unknown-category", "category: civilians\n    period: 2019\n    value: 40",
-     "category: children\n    period: 2019\n    value: 40",
-     f"{F}:29: claim civilians-killed: category: unknown category 'children': add it to the reference file"
-     " or fix the spelling"),
-    ("unknown-qualifier", "qualifier: hundreds", "qualifier: hundredz",
-     f"{F}:49: claim wounded-hundreds: qualifier: unknown qualifier 'hundredz': did you mean hundreds?"),
-    ("low-above-high", "low: 150\n    high: 180", "low: 180\n    high: 150",
-     f"{F}:21: claim monitors-soldiers-killed: low: 180 is above high 150 - swap them"),
-    ("negative", "value: 120", "value: -120",
-     f"{F}:12: claim a-soldiers-killed: value: -120 is negative: figures count or measure, use 0 or more"),
-    ("not-whole", "value: 120", "value: 120.5",
-     f"{F}:12: claim a-soldiers-killed: value: 120.5 is not a whole number, and this metric counts whole units"),
-    ("thousands-separator", "value: 120", 'value: "1,200"',
-     f"{F}:12: claim a-soldiers-killed: value: expected a number without thousands separators, found text '1,200'"),
-    ("end-before-start", "period: {start: 2019-01, end: 2019-12-31}", "period: {start: 2019-12, end: 2019-01}",
-     f"{F}:39: claim soldiers-captured: period: ends (2019-01-31) before it starts (2019-12-01) - swap start and end"),
-    ("bad-date", "period: {start: 2019-01, end: 2019-12-31}", "period: {start: 2019-13, end: 2019-12-31}",
-     f"{F}:39: claim soldiers-captured: period: start: '2019-13' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD"),
-    ("bad-period", "period: 2019\n    value: 120", "period: last year\n    value: 120",
-     f"{F}:11: claim a-soldiers-killed: period: 'last year' is not a period: write a year (2014) or"
-     " {start: ..., end: ...}"),
-    ("quote-not-in-document", "quote: Hundreds were wounded", "quote: Hundreds were hurt",
-     f"{F}:44: claim wounded-hundreds: quote: not found verbatim in document report: copy the exact words"),
-    ("missing-quote", "    quote: Hundreds were wounded\n", "",
-     f"{F}:42: claim wounded-hundreds: quote: missing: add 'quote:'"),
-    ("duplicate-id", "id: monitors-soldiers-killed", "id: a-soldiers-killed",
-     f"{F}:14: claim a-soldiers-killed: id: duplicate id: also defined at {F}:5 - give each claim its own id"),
-    ("bad-id", "id: wounded-hundreds", "id: Wounded Hundreds",
-     f"{F}:42: claim Wounded Hundreds: id: use lowercase letters, digits, '-' and '_' only"),
-    ("unknown-field", "value: 40", "value: 40\n    comment: roughly",
-     f"{F}:32: claim civilians-killed: comment: unknown field 'comment' (known: {', '.join(load.CLAIM_FIELDS)})"),
-    ("value-for-range", "low: 150\n    high: 180", "value: 150",
-     f"{F}:21: claim monitors-soldiers-killed: value: qualifier range takes 'low' and 'high' (found: value)"),
-    ("number-for-vague", "qualifier: hundreds", "qualifier: hundreds\n    value: 300",
-     f"{F}:50: claim wounded-hundreds: value: qualifier hundreds takes no number (found: value)"),
-    ("wrong-type-quote", "quote: Hundreds were wounded", "quote: [Hundreds, wounded]",
-     f"{F}:44: claim wounded-hundreds: quote: expected text, found a list"),
-    ("duplicate-key", "value: 120", "value: 120\n    value: 121",
-     f"{F}:13: key 'value' appears twice in one mapping: keep one"),
-    ("yaml-syntax", "quote: Hundreds were wounded", 'quote: "Hundreds were wounded',
-     f"{F}:61: not valid YAML: did not find expected key (while parsing a block mapping that starts at line 42)"),
-    ("python-tag", "value: 120", "value: !!python/object/apply:os.system ['true']",
-     f"{F}:12: not valid YAML: could not determine a constructor for the tag"
-     " 'tag:yaml.org,2002:python/object/apply:os.system'"),
-    ("alias", "period: 2019\n    value: 40", "period: &y 2019\n    value: *y",
-     f"{F}:30: not valid YAML: anchors and aliases (&name, *name) are not allowed in claim files;"
-     " write each value out"),
+    (
+        "unknown-source",
+        "source: ministry_a\n    quote: Ministry",
+        "source: ministry_x\n    quote: Ministry",
+        f"{F}:6: claim a-soldiers-killed: source: unknown source 'ministry_x': did you mean ministry_a?",
+    ),
+    (
+        "unknown-metric",
+        "metric: killed\n    side: side_a\n    category: military\n    period: 2019\n    value: 120",
+        "metric: kiled\n    side: side_a\n    category: military\n    period: 2019\n    value: 120",
+        f"{F}:8: claim a-soldiers-killed: metric: unknown metric 'kiled': did you mean killed?",
+    ),
+    (
+        "unknown-side",
+        "side: side_a\n    category: military\n    period: 2019\n    value: 120",
+        "side: side_c\n    category: military\n    period: 2019\n    value: 120",
+        f"{F}:9: claim a-soldiers-killed: side: unknown side 'side_c': did you mean side_a or side_b?",
+    ),
+    (
+        "unknown-category",
+        "category: civilians\n    period: 2019\n    value: 40",
+        "category: children\n    period: 2019\n    value: 40",
+        f"{F}:29: claim civilians-killed: category: unknown category 'children': add it to the reference file"
+        " or fix the spelling",
+    ),
+    (
+        "unknown-qualifier",
+        "qualifier: hundreds",
+        "qualifier: hundredz",
+        f"{F}:49: claim wounded-hundreds: qualifier: unknown qualifier 'hundredz': did you mean hundreds?",
+    ),
+    (
+        "low-above-high",
+        "low: 150\n    high: 180",
+        "low: 180\n    high: 150",
+        f"{F}:21: claim monitors-soldiers-killed: low: 180 is above high 150 - swap them",
+    ),
+    (
+        "negative",
+        "value: 120",
+        "value: -120",
+        f"{F}:12: claim a-soldiers-killed: value: -120 is negative: figures count or measure, use 0 or more",
+    ),
+    (
+        "not-whole",
+        "value: 120",
+        "value: 120.5",
+        f"{F}:12: claim a-soldiers-killed: value: 120.5 is not a whole number, and this metric counts whole units",
+    ),
+    (
+        "thousands-separator",
+        "value: 120",
+        'value: "1,200"',
+        f"{F}:12: claim a-soldiers-killed: value: expected a number without thousands separators, found text '1,200'",
+    ),
+    (
+        "end-before-start",
+        "period: {start: 2019-01, end: 2019-12-31}",
+        "period: {start: 2019-12, end: 2019-01}",
+        f"{F}:39: claim soldiers-captured: period: ends (2019-01-31) before it starts (2019-12-01) - swap start and end",
+    ),
+    (
+        "bad-date",
+        "period: {start: 2019-01, end: 2019-12-31}",
+        "period: {start: 2019-13, end: 2019-12-31}",
+        f"{F}:39: claim soldiers-captured: period: start: '2019-13' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD",
+    ),
+    (
+        "bad-period",
+        "period: 2019\n    value: 120",
+        "period: last year\n    value: 120",
+        f"{F}:11: claim a-soldiers-killed: period: 'last year' is not a period: write a year (2014) or"
+        " {start: ..., end: ...}",
+    ),
+    (
+        "quote-not-in-document",
+        "quote: Hundreds were wounded",
+        "quote: Hundreds were hurt",
+        f"{F}:44: claim wounded-hundreds: quote: not found verbatim in document report: copy the exact words",
+    ),
+    (
+        "missing-quote",
+        "    quote: Hundreds were wounded\n",
+        "",
+        f"{F}:42: claim wounded-hundreds: quote: missing: add 'quote:'",
+    ),
+    (
+        "duplicate-id",
+        "id: monitors-soldiers-killed",
+        "id: a-soldiers-killed",
+        f"{F}:14: claim a-soldiers-killed: id: duplicate id: also defined at {F}:5 - give each claim its own id",
+    ),
+    (
+        "bad-id",
+        "id: wounded-hundreds",
+        "id: Wounded Hundreds",
+        f"{F}:42: claim Wounded Hundreds: id: use lowercase letters, digits, '-' and '_' only",
+    ),
+    (
+        "unknown-field",
+        "value: 40",
+        "value: 40\n    comment: roughly",
+        f"{F}:32: claim civilians-killed: comment: unknown field 'comment' (known: {', '.join(load.CLAIM_FIELDS)})",
+    ),
+    (
+        "value-for-range",
+        "low: 150\n    high: 180",
+        "value: 150",
+        f"{F}:21: claim monitors-soldiers-killed: value: qualifier range takes 'low' and 'high' (found: value)",
+    ),
+    (
+        "number-for-vague",
+        "qualifier: hundreds",
+        "qualifier: hundreds\n    value: 300",
+        f"{F}:50: claim wounded-hundreds: value: qualifier hundreds takes no number (found: value)",
+    ),
+    (
+        "wrong-type-quote",
+        "quote: Hundreds were wounded",
+        "quote: [Hundreds, wounded]",
+        f"{F}:44: claim wounded-hundreds: quote: expected text, found a list",
+    ),
+    (
+        "duplicate-key",
+        "value: 120",
+        "value: 120\n    value: 121",
+        f"{F}:13: key 'value' appears twice in one mapping: keep one",
+    ),
+    (
+        "yaml-syntax",
+        "quote: Hundreds were wounded",
+        'quote: "Hundreds were wounded',
+        f"{F}:61: not valid YAML: did not find expected key (while parsing a block mapping that starts at line 42)",
+    ),
+    (
+        "python-tag",
+        "value: 120",
+        "value: !!python/object/apply:os.system ['true']",
+        f"{F}:12: not valid YAML: could not determine a constructor for the tag"
+        " 'tag:yaml.org,2002:python/object/apply:os.system'",
+    ),
+    (
+        "alias",
+        "period: 2019\n    value: 40",
+        "period: &y 2019\n    value: *y",
+        f"{F}:30: not valid YAML: anchors and aliases (&name, *name) are not allowed in claim files;"
+        " write each value out",
+    ),
 ]
 
 
@@ -104,8 +197,10 @@ def test_every_problem_is_reported_at_once(mini: Path) -> None:
 
 def test_billion_laughs_is_refused_at_once(mini: Path) -> None:
     lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
-    lines += [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]"
-              for i in range(9)]  # fmt: skip
+    lines += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]"
+        for i in range(9)
+    ]
     (mini / "laughs.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(InputError) as caught:
         load.load_claims(mini)
@@ -171,9 +266,14 @@ def test_claims_become_typed_records(mini: Path) -> None:
     claimset = load.load_claims(mini)
     claims = {c.claim_id: c for c in claimset.claims}
     assert sorted(claims) == [
-        "a-soldiers-killed", "civilians-killed", "left-ganja", "left-ganja-ngo", "monitors-soldiers-killed",
-        "soldiers-captured", "wounded-hundreds",
-    ]  # fmt: skip
+        "a-soldiers-killed",
+        "civilians-killed",
+        "left-ganja",
+        "left-ganja-ngo",
+        "monitors-soldiers-killed",
+        "soldiers-captured",
+        "wounded-hundreds",
+    ]
     first = claims["a-soldiers-killed"]
     assert (first.source_id, first.metric, first.side, first.category) == ("ministry_a", "killed", "side_a", "military")
     assert (first.period_start, first.period_end) == (dt.date(2019, 1, 1), dt.date(2019, 12, 31))

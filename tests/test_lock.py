@@ -28,10 +28,8 @@ time.sleep(600)
 
 def test_a_second_writer_waits_then_gives_up_clearly(tmp_path: Path) -> None:
     db = tmp_path / "claimrec.duckdb"
-    with writer_lock(db):
-        with pytest.raises(StoreError) as caught:
-            with writer_lock(db, wait_seconds=0.5):
-                pass
+    with writer_lock(db), pytest.raises(StoreError) as caught, writer_lock(db, wait_seconds=0.5):
+        pass
     assert str(caught.value) == (
         f"{db}: another claimrec run has held the writer lock for 0 s; wait for it to finish"
         f" (lock file {tmp_path / '.claimrec.duckdb.lock'})"

@@ -35,8 +35,10 @@ INTERVALS = [
 
 
 def test_every_qualifier_becomes_its_interval(mini: Path) -> None:
-    rows = [(f"q{number:02d}", "ngo", metric, "side_b", "all", 1900 + number, f"qualifier: {qualifier}; {figure}")
-            for number, (qualifier, figure, metric, _, _) in enumerate(INTERVALS)]  # fmt: skip
+    rows = [
+        (f"q{number:02d}", "ngo", metric, "side_b", "all", 1900 + number, f"qualifier: {qualifier}; {figure}")
+        for number, (qualifier, figure, metric, _, _) in enumerate(INTERVALS)
+    ]
     (mini / "intervals.yaml").write_text(claims_yaml(rows), encoding="utf-8")
     con = reconciled(mini)
     got = dict(
@@ -51,7 +53,7 @@ def test_mini_quantities_and_findings(mini: Path) -> None:
     quantities = con.execute("""
         SELECT quantity_id, n_claims, n_sources, widest_low, widest_high, consensus_low, consensus_high, status
         FROM quantities ORDER BY quantity_id
-    """).fetchall()  # fmt: skip
+    """).fetchall()
     assert quantities == [
         ("captured/side_a/military/2019", 1, 1, 12, None, 12, None, "single"),
         ("displaced/all/civilians/2019", 2, 2, 0, None, 91, 300, "agreed"),
@@ -62,26 +64,38 @@ def test_mini_quantities_and_findings(mini: Path) -> None:
     findings = con.execute("""
         SELECT kind, quantity_id, claim_ids, source_ids, same_source, low_bound, high_bound, margin, message
         FROM findings
-    """).fetchall()  # fmt: skip
-    assert findings == [(
-        "disjoint_claims", "killed/side_a/military/2019", ["a-soldiers-killed", "monitors-soldiers-killed"],
-        ["ministry_a", "monitors"], False, 150, 120, 30,
-        "Ministry of A (120) and Independent monitors (150–180) disagree on killed, side_a, military, 2019;"
-        " the figures do not overlap, 30 apart.",
-    )]  # fmt: skip
+    """).fetchall()
+    assert findings == [
+        (
+            "disjoint_claims",
+            "killed/side_a/military/2019",
+            ["a-soldiers-killed", "monitors-soldiers-killed"],
+            ["ministry_a", "monitors"],
+            False,
+            150,
+            120,
+            30,
+            "Ministry of A (120) and Independent monitors (150–180) disagree on killed, side_a, military, 2019;"
+            " the figures do not overlap, 30 apart.",
+        )
+    ]
 
 
 def test_every_disjoint_pair_is_reported(mini: Path) -> None:
     """Four claims on one quantity: 10, 20–30, 25–40 and 50+ give the four pairs that do not meet."""
-    figures = {"a": "value: 10; qualifier: exact", "b": "low: 20; high: 30; qualifier: range",
-               "c": "low: 25; high: 40; qualifier: range", "d": "value: 50; qualifier: at_least"}  # fmt: skip
+    figures = {
+        "a": "value: 10; qualifier: exact",
+        "b": "low: 20; high: 30; qualifier: range",
+        "c": "low: 25; high: 40; qualifier: range",
+        "d": "value: 50; qualifier: at_least",
+    }
     rows = [(f"many-{name}", "ngo", "wounded", "side_b", "all", 2000, figure) for name, figure in figures.items()]
     (mini / "many.yaml").write_text(claims_yaml(rows), encoding="utf-8")
     con = reconciled(mini)
     pairs = con.execute("""
         SELECT claim_ids, margin, same_source FROM findings WHERE quantity_id = 'wounded/side_b/all/2000'
         ORDER BY claim_ids
-    """).fetchall()  # fmt: skip
+    """).fetchall()
     assert pairs == [
         (["many-a", "many-b"], 10, True),
         (["many-a", "many-c"], 15, True),
@@ -102,7 +116,9 @@ def test_taxonomy_paths_hold_every_ancestor(mini: Path) -> None:
         " ORDER BY distance"
     ).fetchall()
     assert rows == [("killed", 0), ("casualties", 1)]
-    assert con.execute("SELECT count(*) FROM taxonomy_paths").fetchone()[0] == (6 + 3) + (3 + 2) + (3 + 2)  # each node itself, plus one row per parent link
+    assert con.execute("SELECT count(*) FROM taxonomy_paths").fetchone()[0] == (6 + 3) + (3 + 2) + (
+        3 + 2
+    )  # each node itself, plus one row per parent link
 
 
 def test_quantity_bounds_match_the_claims(seed_db: duckdb.DuckDBPyConnection) -> None:
@@ -132,13 +148,14 @@ def test_quantity_bounds_match_the_claims(seed_db: duckdb.DuckDBPyConnection) ->
 
 def test_claims_share_a_quantity_code_exactly_when_they_share_a_quantity_id(mini: Path) -> None:
     # subjects worded differently but with one slug, a subject with no slug, another period, another side
-    rows = [("k1", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 5; subject: T-72 tanks"),
-            ("k2", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 6; subject: t 72 Tanks!"),
-            ("k3", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 7; subject: '!!'"),
-            ("k4", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 8"),
-            ("k5", "ngo", "killed", "side_a", "military", 2018, "qualifier: exact; value: 9; subject: T-72 tanks"),
-            ("k6", "ngo", "killed", "side_b", "military", 2019, "qualifier: exact; value: 9; subject: T-72 tanks"),
-            ]  # fmt: skip
+    rows = [
+        ("k1", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 5; subject: T-72 tanks"),
+        ("k2", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 6; subject: t 72 Tanks!"),
+        ("k3", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 7; subject: '!!'"),
+        ("k4", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 8"),
+        ("k5", "ngo", "killed", "side_a", "military", 2018, "qualifier: exact; value: 9; subject: T-72 tanks"),
+        ("k6", "ngo", "killed", "side_b", "military", 2019, "qualifier: exact; value: 9; subject: T-72 tanks"),
+    ]
     (mini / "codes.yaml").write_text(claims_yaml(rows), encoding="utf-8")
     con = reconciled(mini)
     codes = dict(con.execute("SELECT claim_id, quantity_code FROM claims WHERE claim_id LIKE 'k%'").fetchall())
@@ -148,19 +165,20 @@ def test_claims_share_a_quantity_code_exactly_when_they_share_a_quantity_id(mini
     pairs = con.execute("""
         SELECT count(DISTINCT quantity_id), count(DISTINCT quantity_code), count(DISTINCT (quantity_id, quantity_code))
         FROM claims
-    """).fetchone()  # fmt: skip
+    """).fetchone()
     assert pairs[0] == pairs[1] == pairs[2] == con.execute("SELECT count(*) FROM quantities").fetchone()[0]
-    assert con.execute("SELECT quantity_id FROM claims WHERE claim_id = 'k2'").fetchone()[0].endswith(
-        "/t-72-tanks/2019"
+    assert (
+        con.execute("SELECT quantity_id FROM claims WHERE claim_id = 'k2'").fetchone()[0].endswith("/t-72-tanks/2019")
     )
 
 
 def test_a_quantity_shows_one_wording_of_its_subject_whatever_the_order_of_its_claims(mini: Path) -> None:
     # the claims table has no row order of its own (claims are loaded on several threads)
-    rows = [("w1", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 5; subject: t 72 Tanks!"),
-            ("w2", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 6; subject: T-72 tanks"),
-            ("w3", "ngo", "killed", "side_a", "military", 2018, "qualifier: exact; value: 7; subject: '!!'"),
-            ]  # fmt: skip
+    rows = [
+        ("w1", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 5; subject: t 72 Tanks!"),
+        ("w2", "ngo", "killed", "side_a", "military", 2019, "qualifier: exact; value: 6; subject: T-72 tanks"),
+        ("w3", "ngo", "killed", "side_a", "military", 2018, "qualifier: exact; value: 7; subject: '!!'"),
+    ]
     (mini / "words.yaml").write_text(claims_yaml(rows), encoding="utf-8")
     con = reconciled(mini)
     subjects = dict(con.execute("SELECT quantity_id, subject FROM quantities WHERE metric = 'killed'").fetchall())

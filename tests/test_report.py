@@ -28,7 +28,10 @@ def test_report_explains_each_finding(seed_db: duckdb.DuckDBPyConnection) -> Non
     assert text.startswith("# Discrepancy report\n\n## Summary\n\n- 233 claims from 16 sources in 1 document(s)")
     assert "- 32 quantities have more than one claim: 27 agree" in text
     assert "- 13 findings, 6 of them a source contradicting itself:" in text
-    assert "| disjoint_claims | 5 | 5 | 0 |\n| part_exceeds_whole | 4 | 4 | 0 |\n| parts_exceed_whole | 4 | 4 | 0 |" in text
+    assert (
+        "| disjoint_claims | 5 | 5 | 0 |\n| part_exceeds_whole | 4 | 4 | 0 |\n| parts_exceed_whole | 4 | 4 | 0 |"
+        in text
+    )
     assert "- 236 part/whole and sum relations checked, 228 of them hold." in text
     assert text.count("\n### ") == 13
     section = text.split("### 4. disjoint_claims (definite): killed, azerbaijani, military, 1988–1994\n", 1)[1]
@@ -46,10 +49,12 @@ def test_bounds_table_shows_stated_and_implied_bounds(seed_db: duckdb.DuckDBPyCo
     expected = seed_db.execute("""
         SELECT count(*) FROM quantities WHERE n_claims > 1 OR implied_low > chosen_low OR implied_high < chosen_high
             OR (chosen_high IS NULL AND implied_high IS NOT NULL)
-    """).fetchone()[0]  # fmt: skip
+    """).fetchone()[0]
     assert len(rows) == expected
-    assert ("| killed, azerbaijani, military, 1988–1994 | people | 2 | 2 | 11,557–30,000 | none | at most 38,000 |"
-            " contradicted |") in rows  # fmt: skip
+    assert (
+        "| killed, azerbaijani, military, 1988–1994 | people | 2 | 2 | 11,557–30,000 | none | at most 38,000 |"
+        " contradicted |"
+    ) in rows
     assert "| killed, all, all, 2010–2019 | people | 1 | 1 | 541 or more | 541 or more | 544 or more | single |" in rows
     assert "| killed, all, military, 2015 | people | 1 | 1 | 77 | 77 | 106 or more | single |" in rows
 
@@ -58,8 +63,10 @@ def test_relations_that_hold_are_listed(seed_db: duckdb.DuckDBPyConnection) -> N
     text = report.render(seed_db)
     section = text.split("## Relations that hold\n", 1)[1].split("\n## ")[0]
     assert "200 part/whole pairs hold" in section
-    assert ("- The parts of killed, all, military, 2008–2010 (2008: 30; 2009: 19; 2010: 25) add up to at least 74,"
-            " exactly the 74 the whole allows.") in section  # fmt: skip
+    assert (
+        "- The parts of killed, all, military, 2008–2010 (2008: 30; 2009: 19; 2010: 25) add up to at least 74,"
+        " exactly the 74 the whole allows."
+    ) in section
 
 
 def test_table_cells_are_escaped(mini: Path) -> None:

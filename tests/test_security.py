@@ -20,11 +20,19 @@ from support import MINI
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FIELDS = list(load.CLAIM_FIELDS)
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
-                    st.text(max_size=30), st.dates())  # fmt: skip
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                       st.dictionaries(st.text(max_size=8), inner, max_size=4)),
-                      max_leaves=12)  # fmt: skip
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True),
+    st.text(max_size=30),
+    st.dates(),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=12,
+)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +64,7 @@ def test_arbitrary_text_gives_only_input_errors(folder: Path, text: str) -> None
 
 @FUZZ
 @given(st.lists(st.dictionaries(st.sampled_from(FIELDS + ["other"]), values, max_size=12), max_size=4), values)
-def test_claims_with_arbitrary_field_values_give_only_input_errors(folder: Path, claims, document) -> None:  # noqa: ANN001
+def test_claims_with_arbitrary_field_values_give_only_input_errors(folder: Path, claims, document) -> None:
     text = yaml.safe_dump({"document": document, "claims": claims}, allow_unicode=True)
     _parse_only_input_errors(folder, text.encode("utf-8", errors="surrogatepass"))
 
@@ -77,7 +85,7 @@ def test_a_run_makes_no_network_calls(tmp_path: Path) -> None:
         from claimrec.cli import main
         code = main(["run", "-q"])
         print(f"exit={code} attempts={len(attempts)} {attempts[:3]}")
-    """)  # fmt: skip
+    """)
     env = {k: v for k, v in os.environ.items() if k != "GX_ANALYTICS_ENABLED"}
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert done.stdout.strip() == "exit=0 attempts=0 []", done.stderr[-2000:]
@@ -103,11 +111,23 @@ def test_claim_text_cannot_inject_html_into_the_report(tmp_path: Path) -> None:
     doc = tmp_path / "claims" / "documents" / "report.txt"
     doc.write_text(doc.read_text() + "\n<script>alert(1)</script> 5 <b>soldiers</b> | died.\n")
     claims = tmp_path / "claims" / "claims.yaml"
-    claims.write_text(claims.read_text() + "\n".join([
-        "  - id: html", "    source: ngo", '    quote: "<script>alert(1)</script> 5 <b>soldiers</b> | died."',
-        "    metric: killed", "    side: side_a", "    category: military", "    period: 2019", "    value: 5",
-        "    qualifier: exact", "",
-    ]))  # fmt: skip
+    claims.write_text(
+        claims.read_text()
+        + "\n".join(
+            [
+                "  - id: html",
+                "    source: ngo",
+                '    quote: "<script>alert(1)</script> 5 <b>soldiers</b> | died."',
+                "    metric: killed",
+                "    side: side_a",
+                "    category: military",
+                "    period: 2019",
+                "    value: 5",
+                "    qualifier: exact",
+                "",
+            ]
+        )
+    )
     config = pipeline.RunConfig(tmp_path / "claims", tmp_path / "db.duckdb", tmp_path / "reports")
     pipeline.run_pipeline(config)
     text = (config.reports_dir / "discrepancies.md").read_text()

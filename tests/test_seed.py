@@ -82,20 +82,25 @@ def test_azerbaijani_soldiers_1988_1994_are_contradicted(seed_db: duckdb.DuckDBP
     quantity = seed_db.execute("""
         SELECT n_claims, n_sources, widest_low, widest_high, consensus_low, consensus_high, status
         FROM quantities WHERE quantity_id = 'killed/azerbaijani/military/1988..1994'
-    """).fetchone()  # fmt: skip
+    """).fetchone()
     assert quantity == (2, 2, 11557, 30000, None, None, "contradicted")
     finding = seed_db.execute("""
         SELECT kind, claim_ids, source_ids, same_source, low_bound, high_bound, margin, message
         FROM findings WHERE quantity_id = 'killed/azerbaijani/military/1988..1994'
-    """).fetchall()  # fmt: skip
-    assert finding == [(
-        "disjoint_claims",
-        ["nk-fat-8894-az-mil-killed-azgov", "nk-fat-8894-az-mil-killed-western"],
-        ["azerbaijan_government", "western_russian_estimates"],
-        False, 25000, 11557, 13443,
-        "Government of Azerbaijan (11,557) and Western and Russian estimates (25,000–30,000) disagree on killed,"
-        " azerbaijani, military, 1988–1994; the figures do not overlap, 13,443 apart.",
-    )]  # fmt: skip
+    """).fetchall()
+    assert finding == [
+        (
+            "disjoint_claims",
+            ["nk-fat-8894-az-mil-killed-azgov", "nk-fat-8894-az-mil-killed-western"],
+            ["azerbaijan_government", "western_russian_estimates"],
+            False,
+            25000,
+            11557,
+            13443,
+            "Government of Azerbaijan (11,557) and Western and Russian estimates (25,000–30,000) disagree on killed,"
+            " azerbaijani, military, 1988–1994; the figures do not overlap, 13,443 apart.",
+        )
+    ]
 
 
 def test_disjoint_claims_of_the_seed(seed_db: duckdb.DuckDBPyConnection) -> None:
@@ -103,7 +108,7 @@ def test_disjoint_claims_of_the_seed(seed_db: duckdb.DuckDBPyConnection) -> None
     rows = seed_db.execute("""
         SELECT quantity_id, same_source, high_bound, low_bound, margin FROM findings
         WHERE kind = 'disjoint_claims' ORDER BY quantity_id
-    """).fetchall()  # fmt: skip
+    """).fetchall()
     assert rows == [
         ("killed/all/civilians/2016-04-01..2016-04-05", True, 10, 15, 5),
         ("killed/armenian/civilians/2016-04-01..2016-04-05", True, 4, 9, 5),
@@ -118,14 +123,15 @@ def test_seed_quantities(seed_db: duckdb.DuckDBPyConnection) -> None:
         SELECT count(*), count(*) FILTER (n_claims > 1), count(*) FILTER (status = 'agreed'),
                count(*) FILTER (status = 'contradicted')
         FROM quantities
-    """).fetchone()  # fmt: skip
+    """).fetchone()
     assert totals == (200, 32, 27, 5)
 
     def bounds(quantity_id: str) -> tuple:
         return seed_db.execute(
             "SELECT n_claims, widest_low, widest_high, consensus_low, consensus_high, status FROM quantities"
-            " WHERE quantity_id = ?", [quantity_id]
-        ).fetchone()  # fmt: skip
+            " WHERE quantity_id = ?",
+            [quantity_id],
+        ).fetchone()
 
     # infobox and Fatalities agree on 28,000–38,000 killed in the first war
     assert bounds("killed/all/all/1988..1994") == (2, 28000, 38000, 28000, 38000, "agreed")
@@ -150,33 +156,100 @@ def test_part_whole_findings_of_the_seed(seed_db: duckdb.DuckDBPyConnection) -> 
     rows = seed_db.execute("""
         SELECT kind, certainty, same_source, quantity_id, part_quantity_ids, low_bound, high_bound, margin
         FROM findings WHERE kind <> 'disjoint_claims' ORDER BY kind, quantity_id
-    """).fetchall()  # fmt: skip
+    """).fetchall()
     az_period = "1994-01-01..2020-09-26"
     assert rows == [
         # the Caspian Defense Studies Institute's 1994–2016 figures exceed Azerbaijan's own for 1994–September 2020
-        ("part_exceeds_whole", "definite", False, f"killed/azerbaijani/civilians/{az_period}",
-         ["killed/azerbaijani/civilians/1994..2016"], 91, 31, 60),
-        ("part_exceeds_whole", "definite", False, f"killed/azerbaijani/military/{az_period}",
-         ["killed/azerbaijani/military/1994..2016"], 1008, 398, 610),
+        (
+            "part_exceeds_whole",
+            "definite",
+            False,
+            f"killed/azerbaijani/civilians/{az_period}",
+            ["killed/azerbaijani/civilians/1994..2016"],
+            91,
+            31,
+            60,
+        ),
+        (
+            "part_exceeds_whole",
+            "definite",
+            False,
+            f"killed/azerbaijani/military/{az_period}",
+            ["killed/azerbaijani/military/1994..2016"],
+            1008,
+            398,
+            610,
+        ),
         # "two missing" in April 2016, against one Armenian and three Azerbaijani soldiers missing
-        ("part_exceeds_whole", "definite", True, "missing/all/military/2016-04-01..2016-04-05",
-         ["missing/azerbaijani/military/2016-04-01..2016-04-05"], 3, 2, 1),
+        (
+            "part_exceeds_whole",
+            "definite",
+            True,
+            "missing/all/military/2016-04-01..2016-04-05",
+            ["missing/azerbaijani/military/2016-04-01..2016-04-05"],
+            3,
+            2,
+            1,
+        ),
         # 239 Karabakhi soldiers unaccounted for (as of 2014) against 196 Armenian soldiers missing
-        ("part_exceeds_whole", "definite", False, "missing/armenian/military/1988..1994",
-         ["missing/artsakh/military/1988..1994"], 239, 196, 43),
+        (
+            "part_exceeds_whole",
+            "definite",
+            False,
+            "missing/armenian/military/1988..1994",
+            ["missing/artsakh/military/1988..1994"],
+            239,
+            196,
+            43,
+        ),
         # the 2015 table row: 42 Armenian + 64 Azerbaijani soldiers, but a total of 77
-        ("parts_exceed_whole", "definite", False, "killed/all/military/2015",
-         ["killed/armenian/military/2015", "killed/azerbaijani/military/2015"], 106, 77, 29),
-        ("parts_exceed_whole", "definite", False, f"killed/azerbaijani/civilians/{az_period}",
-         ["killed/azerbaijani/civilians/1994..2016", "killed/azerbaijani/civilians/2020-01-01..2020-09-26"], 92, 31, 61),
-        ("parts_exceed_whole", "definite", False, f"killed/azerbaijani/military/{az_period}",
-         ["killed/azerbaijani/military/1994..2016", "killed/azerbaijani/military/2017",
-          "killed/azerbaijani/military/2018", "killed/azerbaijani/military/2019",
-          "killed/azerbaijani/military/2020-01-01..2020-09-26"], 1055, 398, 657),
-        ("parts_exceed_whole", "definite", True, "missing/all/military/2016-04-01..2016-04-05",
-         ["missing/armenian/military/2016-04-01..2016-04-05", "missing/azerbaijani/military/2016-04-01..2016-04-05"],
-         4, 2, 2),
-    ]  # fmt: skip
+        (
+            "parts_exceed_whole",
+            "definite",
+            False,
+            "killed/all/military/2015",
+            ["killed/armenian/military/2015", "killed/azerbaijani/military/2015"],
+            106,
+            77,
+            29,
+        ),
+        (
+            "parts_exceed_whole",
+            "definite",
+            False,
+            f"killed/azerbaijani/civilians/{az_period}",
+            ["killed/azerbaijani/civilians/1994..2016", "killed/azerbaijani/civilians/2020-01-01..2020-09-26"],
+            92,
+            31,
+            61,
+        ),
+        (
+            "parts_exceed_whole",
+            "definite",
+            False,
+            f"killed/azerbaijani/military/{az_period}",
+            [
+                "killed/azerbaijani/military/1994..2016",
+                "killed/azerbaijani/military/2017",
+                "killed/azerbaijani/military/2018",
+                "killed/azerbaijani/military/2019",
+                "killed/azerbaijani/military/2020-01-01..2020-09-26",
+            ],
+            1055,
+            398,
+            657,
+        ),
+        (
+            "parts_exceed_whole",
+            "definite",
+            True,
+            "missing/all/military/2016-04-01..2016-04-05",
+            ["missing/armenian/military/2016-04-01..2016-04-05", "missing/azerbaijani/military/2016-04-01..2016-04-05"],
+            4,
+            2,
+            2,
+        ),
+    ]
     message = seed_db.execute(
         "SELECT message FROM findings WHERE kind = 'part_exceeds_whole' AND margin = 610"
     ).fetchone()[0]
@@ -192,16 +265,32 @@ def test_2008_to_2010_rows_add_up_exactly_to_74(seed_db: duckdb.DuckDBPyConnecti
     rows = seed_db.execute("""
         SELECT kind, part_quantity_ids, low_bound, high_bound, margin, outcome, certainty, message FROM checks
         WHERE whole_quantity_id = 'killed/all/military/2008..2010' AND kind <> 'part_whole' ORDER BY kind
-    """).fetchall()  # fmt: skip
+    """).fetchall()
     years = ["killed/all/military/2008", "killed/all/military/2009", "killed/all/military/2010"]
     assert rows == [
-        ("cover_sum", years, 74, 74, 0, "consistent", None,
-         "The parts of killed, all, military, 2008–2010 cover it completely (2008: 30; 2009: 19; 2010: 25) and add"
-         " up to at most 74, exactly the 74 stated for the whole."),
-        ("parts_sum", years, 74, 74, 0, "consistent", None,
-         "The parts of killed, all, military, 2008–2010 (2008: 30; 2009: 19; 2010: 25) add up to at least 74,"
-         " exactly the 74 the whole allows."),
-    ]  # fmt: skip
+        (
+            "cover_sum",
+            years,
+            74,
+            74,
+            0,
+            "consistent",
+            None,
+            "The parts of killed, all, military, 2008–2010 cover it completely (2008: 30; 2009: 19; 2010: 25) and add"
+            " up to at most 74, exactly the 74 stated for the whole.",
+        ),
+        (
+            "parts_sum",
+            years,
+            74,
+            74,
+            0,
+            "consistent",
+            None,
+            "The parts of killed, all, military, 2008–2010 (2008: 30; 2009: 19; 2010: 25) add up to at least 74,"
+            " exactly the 74 the whole allows.",
+        ),
+    ]
 
 
 def test_2010_to_2019_yearly_rows_imply_at_least_541(seed_db: duckdb.DuckDBPyConnection) -> None:
@@ -212,18 +301,30 @@ def test_2010_to_2019_yearly_rows_imply_at_least_541(seed_db: duckdb.DuckDBPyCon
         "SELECT implied_low, widest_low FROM quantities WHERE quantity_id = ?", [quantity]
     ).fetchone()
     assert (implied, stated) == (544, 541)
-    parts = seed_db.execute("""
+    parts = seed_db.execute(
+        """
         SELECT q.quantity_id, q.chosen_low, q.subject FROM quantity_parts qp
         JOIN quantities q ON q.quantity_id = qp.part_quantity_id
         WHERE qp.whole_quantity_id = ? AND qp.summed ORDER BY q.quantity_id
-    """, [quantity]).fetchall()  # fmt: skip
+    """,
+        [quantity],
+    ).fetchall()
     table_rows = [(q, low) for q, low, subject in parts if subject is None]
     assert [q for q, _ in table_rows] == [
-        "killed/all/all/2014", "killed/all/civilians/2011", "killed/all/civilians/2015", "killed/all/civilians/2016",
-        "killed/all/military/2010", "killed/all/military/2011", "killed/all/military/2012", "killed/all/military/2013",
-        "killed/all/military/2015", "killed/all/military/2016", "killed/all/military/2017", "killed/all/military/2018",
+        "killed/all/all/2014",
+        "killed/all/civilians/2011",
+        "killed/all/civilians/2015",
+        "killed/all/civilians/2016",
+        "killed/all/military/2010",
+        "killed/all/military/2011",
+        "killed/all/military/2012",
+        "killed/all/military/2013",
+        "killed/all/military/2015",
+        "killed/all/military/2016",
+        "killed/all/military/2017",
+        "killed/all/military/2018",
         "killed/all/military/2019",
-    ]  # fmt: skip
+    ]
     assert sum(low for _, low in table_rows) == 541
     assert [(q, low) for q, low, subject in parts if subject is not None] == [
         ("killed/all/civilians/demining-operation/2018-03-29", 3)
@@ -242,12 +343,12 @@ def test_check_outcomes_are_the_checks_without_words(seed_db: duckdb.DuckDBPyCon
                o.certainty
         FROM check_outcomes o JOIN quantities w ON w.quantity_key = o.whole_key
         LEFT JOIN quantities p ON p.quantity_key = o.part_key ORDER BY o.check_id
-    """).fetchall()  # fmt: skip
+    """).fetchall()
     worded = seed_db.execute("""
         SELECT check_id, kind, whole_quantity_id, CASE kind WHEN 'part_whole' THEN part_quantity_ids[1] END,
                low_bound, high_bound, margin, outcome, certainty
         FROM checks ORDER BY check_id
-    """).fetchall()  # fmt: skip
+    """).fetchall()
     assert outcomes == worded
     assert len(outcomes) == 236
     keys = seed_db.execute("SELECT quantity_key FROM quantities ORDER BY quantity_id").fetchall()

@@ -10,8 +10,14 @@ from support import ROOT
 
 def test_each_stage_function_bears_its_stage_name() -> None:
     assert [stage.name for stage in stages.STAGES] == [
-        "parse", "validate", "store", "reconcile", "verify", "report", "publish"
-    ]  # fmt: skip
+        "parse",
+        "validate",
+        "store",
+        "reconcile",
+        "verify",
+        "report",
+        "publish",
+    ]
     for stage in stages.STAGES:
         assert stage.run.__name__ == stage.name and getattr(stages, stage.name) is stage.run
         assert stage.run.__doc__, stage.name

@@ -14,11 +14,31 @@ from claimrec import pipeline, report, store
 from claimrec.errors import StageFailed
 from support import snapshot
 
-REBUILT_TABLES = ("documents", "sources", "units", "taxonomy", "taxonomy_paths", "qualifiers", "claims",
-                  "quantities", "quantity_links", "part_sums", "series_checks", "findings", "finding_kinds",
-                  "check_kinds")  # fmt: skip
-VIEWS = ("check_outcomes", "checks", "claims_per_source", "contested_quantities", "findings_with_quotes",
-         "quantity_bounds", "quantity_parts")  # fmt: skip
+REBUILT_TABLES = (
+    "documents",
+    "sources",
+    "units",
+    "taxonomy",
+    "taxonomy_paths",
+    "qualifiers",
+    "claims",
+    "quantities",
+    "quantity_links",
+    "part_sums",
+    "series_checks",
+    "findings",
+    "finding_kinds",
+    "check_kinds",
+)
+VIEWS = (
+    "check_outcomes",
+    "checks",
+    "claims_per_source",
+    "contested_quantities",
+    "findings_with_quotes",
+    "quantity_bounds",
+    "quantity_parts",
+)
 
 
 def _rows(db: Path, table: str) -> list[tuple]:
@@ -30,7 +50,9 @@ def test_every_table_and_column_has_a_comment(seed_db: duckdb.DuckDBPyConnection
     tables = seed_db.execute("SELECT table_name, comment FROM duckdb_tables() ORDER BY 1").fetchall()
     assert [t for t, _ in tables] == sorted([*REBUILT_TABLES, *store.HISTORY_TABLES])
     assert all(comment for _, comment in tables)
-    bare = seed_db.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal AND comment IS NULL").fetchall()
+    bare = seed_db.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal AND comment IS NULL"
+    ).fetchall()
     assert bare == []
 
 
@@ -45,8 +67,10 @@ def test_second_run_with_same_claims_changes_no_row(mini_config: pipeline.RunCon
     assert len(runs) == 2 and runs[0][0] != runs[1][0]
     with duckdb.connect(str(mini_config.db_path), read_only=True) as con:
         assert con.execute("SELECT count(DISTINCT input_digest), min(n_claims), min(status) FROM runs").fetchone() == (
-            1, 7, "succeeded"
-        )  # fmt: skip
+            1,
+            7,
+            "succeeded",
+        )
         per_run = con.execute("SELECT count(*) FROM validations GROUP BY run_id").fetchall()
         assert len(per_run) == 2 and per_run[0] == per_run[1]
 
@@ -78,7 +102,7 @@ def test_failure_after_the_build_leaves_nothing_published(mini_config: pipeline.
     pipeline.run_pipeline(mini_config)
     before = snapshot(mini_config.db_path, mini_config.reports_dir)
 
-    def broken_report(con, directory, run_id=None):  # noqa: ANN001
+    def broken_report(con, directory, run_id=None):
         raise OSError("disk full")
 
     monkeypatch.setattr(report, "write", broken_report)
@@ -98,7 +122,7 @@ def test_a_load_that_does_not_fit_the_memory_limit_is_written_again_without_it(
     limits = []
     write = store._write
 
-    def recorded(*args):  # noqa: ANN002, ANN202
+    def recorded(*args):
         limits.append(args[-1])
         return write(*args)
 
@@ -152,8 +176,10 @@ def test_duckdb_cli_opens_the_file(seed_run: pipeline.RunConfig, tmp_path: Path)
     assert version.startswith("v1.5.")
     out = subprocess.run(
         [cli, "-readonly", "-csv", str(seed_run.db_path), "-c", "select kind, message from findings order by 2"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.splitlines()[0] == "kind,message"
     assert "Government of Azerbaijan (11,557) and Western and Russian estimates (25,000–30,000) disagree" in out
 

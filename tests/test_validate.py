@@ -59,15 +59,24 @@ def test_suites_are_data_that_great_expectations_accepts(seed: ClaimSet) -> None
     """Every claim suite is a tuple of (expectation class, arguments) over columns of the claims frame, and every
     check of every suite is an expectation Great Expectations builds from that data."""
     assert list(suites.CLAIM_SUITES) == [
-        "claims.columns", "claims.ids", "claims.unique_ids", "claims.quotes", "claims.references", "claims.periods",
-        "claims.figures", "claims.origin",
-    ]  # fmt: skip
+        "claims.columns",
+        "claims.ids",
+        "claims.unique_ids",
+        "claims.quotes",
+        "claims.references",
+        "claims.periods",
+        "claims.figures",
+        "claims.origin",
+    ]
     columns = set(seed.claims_frame().columns)
     for name, checks in suites.CLAIM_SUITES.items():
         named = {kw[k] for _, kw in checks for k in ("column", "column_A", "column_B") if k in kw}
         assert named <= columns, name
-    every = [*(c for cs in suites.CLAIM_SUITES.values() for c in cs), *suites.SOURCE_SUITE,
-             *(c for cs in suites.OUTPUT_SUITES.values() for c in cs)]  # fmt: skip
+    every = [
+        *(c for cs in suites.CLAIM_SUITES.values() for c in cs),
+        *suites.SOURCE_SUITE,
+        *(c for cs in suites.OUTPUT_SUITES.values() for c in cs),
+    ]
     for kind, kwargs in every:
         if kwargs.get("value_set") == suites.KNOWN:
             kwargs = {**kwargs, "value_set": ["x"]}
@@ -85,8 +94,9 @@ def test_many_broken_rows_are_counted_and_the_first_named(seed: ClaimSet) -> Non
         validate.validate(seed, broken)
     assert caught.value.failures == [
         "expectation expect_column_value_lengths_to_be_between on quote failed: broken by "
-        + ", ".join(broken_ids[:10]) + " and others (25 rows in all)"
-    ]  # fmt: skip
+        + ", ".join(broken_ids[:10])
+        + " and others (25 rows in all)"
+    ]
 
 
 def test_outcomes_name_at_most_the_limit(seed: ClaimSet) -> None:
@@ -104,7 +114,7 @@ def _broken(frame: pl.DataFrame) -> pl.DataFrame:
     """The claims with rows broken in every way a claim suite checks (some more often than `ID_LIMIT`)."""
     row = pl.int_range(pl.len())
 
-    def where(rows, value, column: str) -> pl.Expr:  # noqa: ANN001
+    def where(rows, value, column: str) -> pl.Expr:
         hit = row.is_in(rows) if isinstance(rows, list) else rows
         return pl.when(hit).then(value).otherwise(pl.col(column)).alias(column)
 
@@ -143,7 +153,7 @@ def _row_by_row(frame: pl.DataFrame, checks: list) -> dict[tuple[str, str], dict
     )
     result = batch.get_batch(batch_parameters={"dataframe": frame.to_pandas()}).validate(
         suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": validate.ID_LIMIT}
-    )  # fmt: skip
+    )
     ids = frame["claim_id"]
     found = {}
     for one in result.results:
@@ -168,12 +178,20 @@ def test_the_counts_are_those_great_expectations_finds_row_by_row(seed: ClaimSet
     checks = [c for name, cs in suites.CLAIM_SUITES.items() if name != "claims.columns" for c in cs]
     known = {t.column: t for t in tallies}
     values = _known(seed)
-    checks = [(k, {**kw, "value_set": sorted(values[kw["column"]])} if kw.get("value_set") == suites.KNOWN else kw)
-              for k, kw in checks]  # fmt: skip
+    checks = [
+        (k, {**kw, "value_set": sorted(values[kw["column"]])} if kw.get("value_set") == suites.KNOWN else kw)
+        for k, kw in checks
+    ]
     assert len(checks) == len(row_checks) == 26
-    ours = {(t.type, t.column): {"success": t.offending == 0, "element_count": t.element_count,
-                                 "unexpected_count": t.unexpected_count, "unexpected_ids": t.unexpected_ids}
-            for t in row_checks}  # fmt: skip
+    ours = {
+        (t.type, t.column): {
+            "success": t.offending == 0,
+            "element_count": t.element_count,
+            "unexpected_count": t.unexpected_count,
+            "unexpected_ids": t.unexpected_ids,
+        }
+        for t in row_checks
+    }
     assert ours == _row_by_row(frame, checks)
     failed = {(t.type, t.column): t.unexpected_count for t in row_checks if t.offending}
     assert failed == {
@@ -195,16 +213,29 @@ def test_the_counts_are_those_great_expectations_finds_row_by_row(seed: ClaimSet
 
 def _known(seed: ClaimSet) -> dict[str, set[str]]:
     return {
-        "source_id": {s.source_id for s in seed.sources}, "document_id": {d.document_id for d in seed.documents},
-        "metric": seed.node_ids("metric"), "side": seed.node_ids("side"), "category": seed.node_ids("category"),
+        "source_id": {s.source_id for s in seed.sources},
+        "document_id": {d.document_id for d in seed.documents},
+        "metric": seed.node_ids("metric"),
+        "side": seed.node_ids("side"),
+        "category": seed.node_ids("category"),
         "qualifier": {q.qualifier for q in seed.qualifiers},
-    }  # fmt: skip
+    }
 
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-PATCHES = ("_save_project_config", "HASH_THRESHOLD", "Expectation.configuration", "gc.freeze", "bytecode_cache",
-           "generate_html_element_uuid", "add_data_context_id_to_url", "DefaultJinjaPageView", "ProgressBarsConfig",
-           "ValidationResultIdentifier", "result.meta")  # fmt: skip
+PATCHES = (
+    "_save_project_config",
+    "HASH_THRESHOLD",
+    "Expectation.configuration",
+    "gc.freeze",
+    "bytecode_cache",
+    "generate_html_element_uuid",
+    "add_data_context_id_to_url",
+    "DefaultJinjaPageView",
+    "ProgressBarsConfig",
+    "ValidationResultIdentifier",
+    "result.meta",
+)
 
 
 def test_great_expectations_is_used_through_its_public_api_only() -> None:

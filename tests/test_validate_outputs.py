@@ -20,22 +20,34 @@ FINDING = "Fa125b4205d38b9b6"
 def test_outputs_of_the_seed_meet_every_expectation(seed_db: duckdb.DuckDBPyConnection) -> None:
     outcomes, _ = validate.validate_outputs(seed_db)
     assert all(o.success and o.unexpected_count == 0 for o in outcomes)
-    n = dict(zip(("findings", "quantities", "quantity_links", "part_sums", "series_checks"), seed_db.execute(
-        "SELECT (SELECT count(*) FROM findings), (SELECT count(*) FROM quantities),"
-        " (SELECT count(DISTINCT whole_key) FROM quantity_links), (SELECT count(*) FROM part_sums),"
-        " (SELECT count(*) FROM series_checks)"
-    ).fetchone()))  # fmt: skip
+    n = dict(
+        zip(
+            ("findings", "quantities", "quantity_links", "part_sums", "series_checks"),
+            seed_db.execute(
+                "SELECT (SELECT count(*) FROM findings), (SELECT count(*) FROM quantities),"
+                " (SELECT count(DISTINCT whole_key) FROM quantity_links), (SELECT count(*) FROM part_sums),"
+                " (SELECT count(*) FROM series_checks)"
+            ).fetchone(),
+        )
+    )
     assert n == {"findings": 13, "quantities": 200, "quantity_links": 41, "part_sums": 41, "series_checks": 0}
     between, in_set, unique = "values_to_be_between", "values_to_be_in_set", "values_to_be_unique"
     equal, ordered = "pair_values_to_be_equal", "pair_values_a_to_be_greater_than_b"
     expected = [
-        (unique, "findings.finding_id"), (in_set, "findings.kind"), (in_set, "findings.certainty"),
-        (between, "findings.margin"), (between, "findings.n_claim_ids"),
-        (equal, "findings.n_source_ids, findings.n_claim_ids"), (between, "findings.unknown_claims"),
-        (between, "findings.unknown_quantity"), (between, "findings.unknown_parts"),
-        ("values_to_not_be_null", "quantities.quantity_id"), (unique, "quantities.quantity_id"),
+        (unique, "findings.finding_id"),
+        (in_set, "findings.kind"),
+        (in_set, "findings.certainty"),
+        (between, "findings.margin"),
+        (between, "findings.n_claim_ids"),
+        (equal, "findings.n_source_ids, findings.n_claim_ids"),
+        (between, "findings.unknown_claims"),
+        (between, "findings.unknown_quantity"),
+        (between, "findings.unknown_parts"),
+        ("values_to_not_be_null", "quantities.quantity_id"),
+        (unique, "quantities.quantity_id"),
         (unique, "quantities.quantity_key"),
-        (between, "quantities.unknown_quantity"), (in_set, "quantities.status"),
+        (between, "quantities.unknown_quantity"),
+        (in_set, "quantities.status"),
         (equal, "quantities.n_claims, quantities.n_claims_counted"),
         (ordered, "quantities.widest_high, quantities.widest_low"),
         (ordered, "quantities.consensus_high, quantities.consensus_low"),
@@ -43,14 +55,19 @@ def test_outputs_of_the_seed_meet_every_expectation(seed_db: duckdb.DuckDBPyConn
         (ordered, "quantities.consensus_low, quantities.widest_low"),
         (ordered, "quantities.widest_high, quantities.consensus_high"),
         (between, "quantities.inverted_claims"),
-        (between, "quantity_links.unknown_whole"), (between, "quantity_links.unknown_parts"),
-        (between, "quantity_links.repeated_parts"), (between, "quantity_links.whole_as_part"),
+        (between, "quantity_links.unknown_whole"),
+        (between, "quantity_links.unknown_parts"),
+        (between, "quantity_links.repeated_parts"),
+        (between, "quantity_links.whole_as_part"),
         (between, "quantity_links.summed_not_maximal"),
-        (unique, "part_sums.whole_quantity_id"), (between, "part_sums.unknown_whole"),
+        (unique, "part_sums.whole_quantity_id"),
+        (between, "part_sums.unknown_whole"),
         (equal, "part_sums.n_parts, part_sums.n_summed"),
-        (unique, "series_checks.check_id"), (in_set, "series_checks.outcome"),
-        (between, "series_checks.unknown_quantity"), (between, "series_checks.unknown_claims"),
-    ]  # fmt: skip
+        (unique, "series_checks.check_id"),
+        (in_set, "series_checks.outcome"),
+        (between, "series_checks.unknown_quantity"),
+        (between, "series_checks.unknown_claims"),
+    ]
     assert [(o.expectation, o.column, o.element_count) for o in outcomes] == [
         (f"expect_column_{kind}", column, n[column.split(".")[0]]) for kind, column in expected
     ]
@@ -62,11 +79,13 @@ def test_outputs_of_the_seed_meet_every_expectation(seed_db: duckdb.DuckDBPyConn
 
 def test_corrupted_findings_and_quantities_are_named() -> None:
     con = reconciled(MINI)
-    con.execute("UPDATE findings SET claim_ids = ['ghost'] || claim_ids[2:], margin = 0 WHERE finding_id = ?",
-                [FINDING])  # fmt: skip
+    con.execute(
+        "UPDATE findings SET claim_ids = ['ghost'] || claim_ids[2:], margin = 0 WHERE finding_id = ?", [FINDING]
+    )
     con.execute("UPDATE quantities SET n_claims = 3 WHERE quantity_id = 'killed/side_a/military/2019'")
-    con.execute("UPDATE quantities SET consensus_low = consensus_high + 1"
-                " WHERE quantity_id = 'displaced/all/civilians/2019'")  # fmt: skip
+    con.execute(
+        "UPDATE quantities SET consensus_low = consensus_high + 1 WHERE quantity_id = 'displaced/all/civilians/2019'"
+    )
     con.execute("DELETE FROM quantities WHERE quantity_id = 'wounded/all/all/2019'")
     con.execute("INSERT INTO quantities SELECT * FROM quantities WHERE quantity_id = 'captured/side_a/military/2019'")
     with pytest.raises(ValidationFailed) as caught:
@@ -84,7 +103,7 @@ def test_corrupted_findings_and_quantities_are_named() -> None:
         " broken by killed/side_a/military/2019",
         "expectation expect_column_pair_values_a_to_be_greater_than_b on quantities.consensus_high,"
         " quantities.consensus_low failed: broken by displaced/all/civilians/2019",
-    ]  # fmt: skip
+    ]
 
 
 def test_corrupted_links_and_sums_are_named() -> None:
@@ -92,7 +111,7 @@ def test_corrupted_links_and_sums_are_named() -> None:
     (first, first_key, part_key), (second, second_key, other_key) = con.execute(
         "SELECT w.quantity_id, l.whole_key, min(l.part_key) FROM quantity_links l"
         " JOIN quantities w ON w.quantity_key = l.whole_key GROUP BY ALL ORDER BY ALL LIMIT 2"
-    ).fetchall()  # fmt: skip
+    ).fetchall()
     pair = "whole_key = ? AND part_key = ?"
     con.execute(f"INSERT INTO quantity_links SELECT * FROM quantity_links WHERE {pair}", [first_key, part_key])
     con.execute(f"UPDATE quantity_links SET part_key = -1 WHERE {pair}", [second_key, other_key])
@@ -113,24 +132,44 @@ def test_a_run_records_the_output_outcomes_and_publishes_data_docs(mini_config: 
     run = pipeline.run_pipeline(mini_config)
     docs = mini_config.reports_dir / validate.DOCS_DIR
     assert (docs / "index.html").is_file()
-    suites = ["claims.columns", "claims.ids", "claims.unique_ids", "claims.quotes", "claims.references", "claims.periods",
-              "claims.figures", "claims.origin", "sources", "findings", "quantities", "quantity_links", "part_sums",
-              "series_checks"]  # fmt: skip
+    suites = [
+        "claims.columns",
+        "claims.ids",
+        "claims.unique_ids",
+        "claims.quotes",
+        "claims.references",
+        "claims.periods",
+        "claims.figures",
+        "claims.origin",
+        "sources",
+        "findings",
+        "quantities",
+        "quantity_links",
+        "part_sums",
+        "series_checks",
+    ]
     name = validate.run_name(run.claimset)
     pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.html"))
     assert pages == sorted(
-        ["index.html"] + [f"expectations/{s.replace('.', '/')}.html" for s in suites]
+        ["index.html"]
+        + [f"expectations/{s.replace('.', '/')}.html" for s in suites]
         + [f"validations/{s.replace('.', '/')}/{name}/19700101T000000.000000Z/claimrec-tallies.html" for s in suites]
-    )  # fmt: skip
+    )
     index = (docs / "index.html").read_text(encoding="utf-8")
     assert all(f"validations/{s.replace('.', '/')}/{name}/" in index for s in suites)
     with duckdb.connect(str(mini_config.db_path), read_only=True) as con:
         rows = con.execute(
             "SELECT split_part(\"column\", '.', 1), count(*), bool_and(success) FROM validations"
-            " WHERE run_id = ? AND contains(\"column\", '.') GROUP BY ALL ORDER BY 1", [run.run_id]
-        ).fetchall()  # fmt: skip
-    assert rows == [("findings", 9, True), ("part_sums", 3, True), ("quantities", 12, True),
-                    ("quantity_links", 5, True), ("series_checks", 4, True)]  # fmt: skip
+            " WHERE run_id = ? AND contains(\"column\", '.') GROUP BY ALL ORDER BY 1",
+            [run.run_id],
+        ).fetchall()
+    assert rows == [
+        ("findings", 9, True),
+        ("part_sums", 3, True),
+        ("quantities", 12, True),
+        ("quantity_links", 5, True),
+        ("series_checks", 4, True),
+    ]
 
 
 def test_same_claims_give_byte_identical_data_docs(mini_config: pipeline.RunConfig, tmp_path: Path) -> None:
@@ -142,7 +181,12 @@ def test_same_claims_give_byte_identical_data_docs(mini_config: pipeline.RunConf
     assert len(first) > 20
     pipeline.run_pipeline(mini_config)
     assert _relative(docs) == first
-    assert sorted(p.name for p in mini_config.reports_dir.iterdir()) == ["changes.md", "discrepancies.md", "validation"]
+    assert sorted(p.name for p in mini_config.reports_dir.iterdir()) == [
+        "changes.md",
+        "discrepancies.md",
+        "index.html",
+        "validation",
+    ]
     claims = tmp_path / "elsewhere" / "claims"
     shutil.copytree(MINI, claims)
     other = pipeline.RunConfig(claims, claims.parent / "other.duckdb", claims.parent / "out")

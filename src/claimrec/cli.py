@@ -22,8 +22,14 @@ import duckdb
 
 from claimrec import load, pipeline, report, settings, store, validate
 from claimrec.errors import (
-    ClaimrecError, InputError, ServeError, StageFailed, StoreError, TooManyContradictions, ValidationFailed,
-)  # fmt: skip
+    ClaimrecError,
+    InputError,
+    ServeError,
+    StageFailed,
+    StoreError,
+    TooManyContradictions,
+    ValidationFailed,
+)
 from claimrec.runs import markers
 from claimrec.runs.lock import LOCK_WAIT_SECONDS
 
@@ -33,12 +39,12 @@ EXIT_CODES = {
     EXIT_REFUSED: "the claim files were refused (a parse problem or a failed expectation); nothing was published",
     EXIT_USAGE: "the command line was wrong",
     EXIT_STORE: "the database or the reports could not be read or written, or another run held the writer"
-                " lock for longer than --wait",
+    " lock for longer than --wait",
     EXIT_CONTRADICTIONS: "more definite contradictions than --fail-on-contradictions allows (the database and"
-                         " the reports were published)",
+    " the reports were published)",
     EXIT_SERVE: "the Prefect server could not be started or reached",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
-}  # fmt: skip
+}
 
 
 def _epilog(*codes: int) -> str:
@@ -64,72 +70,146 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help: str, description: str, *codes: int) -> argparse.ArgumentParser:  # noqa: A002
-        return commands.add_parser(name, help=help, description=_filled(description), epilog=_epilog(0, *codes),
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+        return commands.add_parser(
+            name,
+            help=help,
+            description=_filled(description),
+            epilog=_epilog(0, *codes),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
 
-    def paths(p: argparse.ArgumentParser, claims: bool = True, db: bool = True, reports: bool = True,
-              quiet: str = "print only errors") -> None:  # fmt: skip
+    def paths(
+        p: argparse.ArgumentParser,
+        claims: bool = True,
+        db: bool = True,
+        reports: bool = True,
+        quiet: str = "print only errors",
+    ) -> None:
         if claims:
             p.add_argument("--claims", type=Path, default=Path("claims"), help="claims folder (default: claims)")
         if db:
-            p.add_argument("--db", type=Path, default=Path("claimrec.duckdb"),
-                           help="DuckDB file (default: claimrec.duckdb)")  # fmt: skip
+            p.add_argument(
+                "--db", type=Path, default=Path("claimrec.duckdb"), help="DuckDB file (default: claimrec.duckdb)"
+            )
         if reports:
             p.add_argument("--reports", type=Path, default=Path("reports"), help="reports folder (default: reports)")
         p.add_argument("-q", "--quiet", action="store_true", help=quiet)
 
     def threshold(p: argparse.ArgumentParser, outcome: str) -> None:
-        p.add_argument("--fail-on-contradictions", type=_count, metavar="N",
-                       help=f"{outcome} when the run publishes more than N definite contradictions;"
-                       " the database and the reports are published first")  # fmt: skip
+        p.add_argument(
+            "--fail-on-contradictions",
+            type=_count,
+            metavar="N",
+            help=f"{outcome} when the run publishes more than N definite contradictions;"
+            " the database and the reports are published first",
+        )
 
-    run = command("run", "parse, validate, store, reconcile and report (no Prefect)",
-                  "Run the whole pipeline on the claims folder and publish the database and the reports"
-                  " together, printing each stage with its duration. A run that fails publishes nothing"
-                  " and leaves its reason beside the database for `claimrec runs` and the next run.",
-                  EXIT_REFUSED, EXIT_USAGE, EXIT_STORE, EXIT_CONTRADICTIONS, EXIT_INTERRUPTED)  # fmt: skip
+    run = command(
+        "run",
+        "parse, validate, store, reconcile and report (no Prefect)",
+        "Run the whole pipeline on the claims folder and publish the database and the reports"
+        " together, printing each stage with its duration. A run that fails publishes nothing"
+        " and leaves its reason beside the database for `claimrec runs` and the next run.",
+        EXIT_REFUSED,
+        EXIT_USAGE,
+        EXIT_STORE,
+        EXIT_CONTRADICTIONS,
+        EXIT_INTERRUPTED,
+    )
     paths(run)
     threshold(run, "exit with code 4")
-    run.add_argument("--wait", type=_seconds, default=LOCK_WAIT_SECONDS, metavar="SECONDS",
-                     help="how long to wait for another run that holds the writer lock (default: 600)")  # fmt: skip
-    paths(command("validate", "check the claim files only; writes nothing",
-                  "Parse the claim files and run the expectation suite. Nothing is written.",
-                  EXIT_REFUSED, EXIT_USAGE, EXIT_INTERRUPTED), db=False, reports=False)  # fmt: skip
-    paths(command("report", "re-render the reports from the database",
-                  "Render reports/ from an existing database.", EXIT_USAGE, EXIT_STORE), claims=False)  # fmt: skip
-    query = command("query", "run one SQL query on the database, read-only",
-                    "Run a SQL query over a read-only connection and print the result.", EXIT_USAGE, EXIT_STORE)
+    run.add_argument(
+        "--wait",
+        type=_seconds,
+        default=LOCK_WAIT_SECONDS,
+        metavar="SECONDS",
+        help="how long to wait for another run that holds the writer lock (default: 600)",
+    )
+    paths(
+        command(
+            "validate",
+            "check the claim files only; writes nothing",
+            "Parse the claim files and run the expectation suite. Nothing is written.",
+            EXIT_REFUSED,
+            EXIT_USAGE,
+            EXIT_INTERRUPTED,
+        ),
+        db=False,
+        reports=False,
+    )
+    paths(
+        command(
+            "report",
+            "re-render the reports from the database",
+            "Render reports/ from an existing database.",
+            EXIT_USAGE,
+            EXIT_STORE,
+        ),
+        claims=False,
+    )
+    query = command(
+        "query",
+        "run one SQL query on the database, read-only",
+        "Run a SQL query over a read-only connection and print the result.",
+        EXIT_USAGE,
+        EXIT_STORE,
+    )
     query.add_argument("sql", help='the query, e.g. "select kind, message from findings"')
-    query.add_argument("--format", choices=("table", "csv", "json"), default="table",
-                       help="table (default), csv (with a header) or json (an array of objects)")  # fmt: skip
+    query.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="table (default), csv (with a header) or json (an array of objects)",
+    )
     paths(query, claims=False, reports=False, quiet="print the rows only, without the row count")
-    runs = command("runs", "list the runs, recorded and pending",
-                   "List every run recorded in `runs`, newest first, and the runs not recorded yet: one under"
-                   " way (running) and failed ones whose reason is waiting beside the database for the next"
-                   " run that publishes (failed, pending).", EXIT_USAGE, EXIT_STORE)  # fmt: skip
+    runs = command(
+        "runs",
+        "list the runs, recorded and pending",
+        "List every run recorded in `runs`, newest first, and the runs not recorded yet: one under"
+        " way (running) and failed ones whose reason is waiting beside the database for the next"
+        " run that publishes (failed, pending).",
+        EXIT_USAGE,
+        EXIT_STORE,
+    )
     paths(runs, claims=False, reports=False, quiet="print the rows only, without the row count")
-    runs.add_argument("--slowest", type=_count, metavar="N",
-                      help="list instead the N slowest statements of the latest run's reconciliation")  # fmt: skip
-    serve = command("serve", "serve the Prefect flow on a cron schedule",
-                    "Serve the claimrec-pipeline flow as a Prefect deployment that runs on a cron schedule,"
-                    " until stopped with Ctrl-C or SIGTERM. With no PREFECT_API_URL configured, start a local"
-                    " Prefect server on 127.0.0.1 first and stop it on exit; otherwise use the configured"
-                    " server. The paths become the deployment's parameters, made absolute.",
-                    EXIT_USAGE, EXIT_SERVE)  # fmt: skip
+    runs.add_argument(
+        "--slowest",
+        type=_count,
+        metavar="N",
+        help="list instead the N slowest statements of the latest run's reconciliation",
+    )
+    serve = command(
+        "serve",
+        "serve the Prefect flow on a cron schedule",
+        "Serve the claimrec-pipeline flow as a Prefect deployment that runs on a cron schedule,"
+        " until stopped with Ctrl-C or SIGTERM. With no PREFECT_API_URL configured, start a local"
+        " Prefect server on 127.0.0.1 first and stop it on exit; otherwise use the configured"
+        " server. The paths become the deployment's parameters, made absolute.",
+        EXIT_USAGE,
+        EXIT_SERVE,
+    )
     serve.add_argument("--cron", required=True, help='when to run, a cron expression, e.g. "0 6 * * *"')
     serve.add_argument("--timezone", default="UTC", help="time zone of the cron expression (default: UTC)")
     serve.add_argument("--name", default="served", help="deployment name (default: served)")
     paths(serve)
     threshold(serve, "a deployment parameter: each flow run fails")
-    synth = command("synth", "write a synthetic claims folder with planted contradictions",
-                    "Write a claims folder of exactly N synthetic claims (reference files, a document, the claims"
-                    " and planted.parquet, the contradictions planted in them) that `claimrec run --claims DIR`"
-                    " reconciles. The same seed gives the same folder.", EXIT_USAGE)  # fmt: skip
+    synth = command(
+        "synth",
+        "write a synthetic claims folder with planted contradictions",
+        "Write a claims folder of exactly N synthetic claims (reference files, a document, the claims"
+        " and planted.parquet, the contradictions planted in them) that `claimrec run --claims DIR`"
+        " reconciles. The same seed gives the same folder.",
+        EXIT_USAGE,
+    )
     synth.add_argument("--claims", type=int, required=True, metavar="N", help="number of claims, 50 or more")
     synth.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     synth.add_argument("--out", type=Path, required=True, help="folder to write")
-    synth.add_argument("--format", choices=("parquet", "csv", "yaml"), default="parquet",
-                       help="claims file format (default: parquet; yaml only suits small N)")  # fmt: skip
+    synth.add_argument(
+        "--format",
+        choices=("parquet", "csv", "yaml"),
+        default="parquet",
+        help="claims file format (default: parquet; yaml only suits small N)",
+    )
     synth.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     return parser
 
@@ -167,8 +247,15 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `claimrec` command."""
     settings.apply_defaults()
     args = _parser().parse_args(argv)
-    commands = {"run": _run, "validate": _validate, "report": _report, "query": _query, "runs": _runs,
-                "serve": _serve, "synth": _synth}  # fmt: skip
+    commands = {
+        "run": _run,
+        "validate": _validate,
+        "report": _report,
+        "query": _query,
+        "runs": _runs,
+        "serve": _serve,
+        "synth": _synth,
+    }
     try:
         return commands[args.command](args)
     except TooManyContradictions as exc:
@@ -197,17 +284,19 @@ def _run(args: argparse.Namespace) -> int:
         fail_on_contradictions=args.fail_on_contradictions,
         wait_seconds=args.wait,
         on_wait=lambda: _say(args, f"     lock: another run is writing {args.db}; waiting up to {args.wait:.0f} s"),
-    )  # fmt: skip
-    _say(args, f"run {run.run_id}: {run.counts['claims']} claims, {run.counts['findings']} findings"
-               f" ({run.definite_findings} definite)")  # fmt: skip
+    )
+    _say(
+        args,
+        f"run {run.run_id}: {run.counts['claims']} claims, {run.counts['findings']} findings"
+        f" ({run.definite_findings} definite)",
+    )
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
     claimset = load.load_claims(args.claims)
     outcomes = validate.validate(claimset)
-    _say(args, f"{claimset.n_claims} claims from {len(claimset.sources)} sources: all {len(outcomes)}"
-               " expectations met")  # fmt: skip
+    _say(args, f"{claimset.n_claims} claims from {len(claimset.sources)} sources: all {len(outcomes)} expectations met")
     return 0
 
 
@@ -294,10 +383,19 @@ def _runs(args: argparse.Namespace) -> int:
         names, rows = ["run_id", "status", "started_at", "finished_at", "claims", "findings", "flow_run", "error"], []
     recorded = {row[0] for row in rows}
     rows += [
-        (p["run_id"], p["status"], p["started_at"], p["finished_at"], None, None, p["flow_run_id"] or "",
-         " | ".join(p["error"].splitlines()))
-        for p in pending if p["run_id"] not in recorded
-    ]  # fmt: skip
+        (
+            p["run_id"],
+            p["status"],
+            p["started_at"],
+            p["finished_at"],
+            None,
+            None,
+            p["flow_run_id"] or "",
+            " | ".join(p["error"].splitlines()),
+        )
+        for p in pending
+        if p["run_id"] not in recorded
+    ]
     rows = [(*row[:7], " | ".join(str(row[7]).splitlines())) for row in rows]
     rows.sort(key=lambda row: (str(row[2]), row[0]), reverse=True)
     _table(names, rows, footer=not args.quiet)
@@ -312,8 +410,11 @@ def _synth(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     world = synth.generate(args.claims, args.seed)
     synth.write(world, args.out, args.format)
-    _say(args, f"wrote {world.claims.height:,} claims ({world.planted.height} planted contradictions,"
-               f" {world.conflicts} conflicts, {world.sources.height} sources) to {args.out}")  # fmt: skip
+    _say(
+        args,
+        f"wrote {world.claims.height:,} claims ({world.planted.height} planted contradictions,"
+        f" {world.conflicts} conflicts, {world.sources.height} sources) to {args.out}",
+    )
     return 0
 
 
@@ -328,9 +429,14 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"claimrec serve: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     serve.serve(
-        schedule, args.claims, args.db, args.reports, fail_on_contradictions=args.fail_on_contradictions,
-        name=args.name, say=lambda text: _say(args, text),
-    )  # fmt: skip
+        schedule,
+        args.claims,
+        args.db,
+        args.reports,
+        fail_on_contradictions=args.fail_on_contradictions,
+        name=args.name,
+        say=lambda text: _say(args, text),
+    )
     return 0
 
 

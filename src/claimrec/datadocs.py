@@ -23,7 +23,7 @@ _CACHE_BUSTER = re.compile(rf"\?d={_STAMP}(?:&(?:amp;)?dataContextId={_UUID.patt
 _LOAD_TIME = re.compile(rf"(>ge_load_time</span>.*?<span[^>]*>){_STAMP}(</span>)", re.DOTALL)
 
 
-def build(context: Any, site: str, directory: Path, run_time: dt.datetime) -> Path:  # noqa: ANN401 - a GX context
+def build(context: Any, site: str, directory: Path, run_time: dt.datetime) -> Path:
     """Add the Data Docs site `site`, writing into `directory` (which must not exist yet), to the Great
     Expectations `context`, build it from the context's suites and validation results, and make it stable;
     return its index.html."""
@@ -54,7 +54,7 @@ def stabilise(directory: Path, run_time: dt.datetime) -> None:
             page.write_text(stable, encoding="utf-8")
 
 
-def _numbering():  # noqa: ANN202 - a function of a regex match
+def _numbering():
     """A replacement for the UUIDs of one page: each distinct one becomes the next number, in order of appearance."""
     numbers: dict[str, str] = {}
 

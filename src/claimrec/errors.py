@@ -53,9 +53,7 @@ class ValidationFailed(ClaimrecError):
 
     def __init__(self, failures: list[str]):
         self.failures = failures
-        super().__init__(
-            "\n".join(failures + [f"{len(failures)} expectation(s) failed; nothing was written"])
-        )
+        super().__init__("\n".join(failures + [f"{len(failures)} expectation(s) failed; nothing was written"]))
 
 
 class StoreError(ClaimrecError):

@@ -37,8 +37,15 @@ def retry_only_when_busy(task: Any, task_run: Any, state: Any) -> bool:
     return isinstance(state.data, WriterBusy)
 
 
-@task(name="lock", task_run_name="lock", retries=len(LOCK_RETRY_DELAYS), retry_delay_seconds=LOCK_RETRY_DELAYS,
-      retry_condition_fn=retry_only_when_busy, cache_policy=NO_CACHE, persist_result=False)  # fmt: skip
+@task(
+    name="lock",
+    task_run_name="lock",
+    retries=len(LOCK_RETRY_DELAYS),
+    retry_delay_seconds=LOCK_RETRY_DELAYS,
+    retry_condition_fn=retry_only_when_busy,
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
 def take_writer_lock(db_path: str, wait_seconds: float) -> WriterLock:
     """Wait up to `wait_seconds` for the run that holds the database's writer lock; fail with WriterBusy."""
     logger = get_run_logger()
@@ -51,8 +58,9 @@ def take_writer_lock(db_path: str, wait_seconds: float) -> WriterLock:
 
 
 TASKS = {
-    stage.name: task(pipeline.run_stage, name=stage.name, task_run_name=stage.name, cache_policy=NO_CACHE,
-                     persist_result=False)
+    stage.name: task(
+        pipeline.run_stage, name=stage.name, task_run_name=stage.name, cache_policy=NO_CACHE, persist_result=False
+    )
     for stage in stages.STAGES
 }
 """A Prefect task per stage, named after it, each calling `pipeline.run_stage` (never retried, never cached)."""
@@ -102,14 +110,19 @@ def claimrec_pipeline(
 def main(argv: list[str] | None = None) -> int:
     """Run the flow once (`make run`): 0 when it completes, 1 when it fails."""
     parser = argparse.ArgumentParser(
-        prog="flows/pipeline.py", description="Run the claimrec pipeline once as a Prefect flow.",
+        prog="flows/pipeline.py",
+        description="Run the claimrec pipeline once as a Prefect flow.",
         epilog="Exit codes: 0 the flow run completed, 1 it failed (its message is printed).",
-    )  # fmt: skip
+    )
     parser.add_argument("--claims", default="claims", help="claims folder (default: claims)")
     parser.add_argument("--db", default="claimrec.duckdb", help="DuckDB file (default: claimrec.duckdb)")
     parser.add_argument("--reports", default="reports", help="reports folder (default: reports)")
-    parser.add_argument("--fail-on-contradictions", type=int, metavar="N",
-                        help="fail the flow run (after publishing) when there are more than N definite contradictions")  # fmt: skip
+    parser.add_argument(
+        "--fail-on-contradictions",
+        type=int,
+        metavar="N",
+        help="fail the flow run (after publishing) when there are more than N definite contradictions",
+    )
     args = parser.parse_args(argv)
     # beside Prefect's start-up (mostly waiting for its temporary server): over before the validate stage
     validate.import_in_background()

@@ -56,7 +56,7 @@ SITE = "claimrec"
 CHECKPOINT = "claimrec"
 
 
-def gx():  # noqa: ANN201 - the great_expectations module
+def gx():
     """The great_expectations module, imported on first use (slow; see `import_in_background`)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations
@@ -79,7 +79,7 @@ def import_in_background() -> None:
             _importing.start()
 
 
-def expectation(kind: str, kwargs: Mapping[str, Any]):  # noqa: ANN201 - a great_expectations Expectation
+def expectation(kind: str, kwargs: Mapping[str, Any]):
     """The Great Expectations expectation of class `kind` (in `great_expectations.expectations`) with `kwargs`."""
     gx()
     import great_expectations.expectations as gxe
@@ -87,7 +87,7 @@ def expectation(kind: str, kwargs: Mapping[str, Any]):  # noqa: ANN201 - a great
     return getattr(gxe, kind)(**kwargs)
 
 
-def count_expectation(t: Tally):  # noqa: ANN201 - a great_expectations Expectation
+def count_expectation(t: Tally):
     """The expectation Great Expectations checks for the tally `t`: its count of offending rows is 0."""
     described = f"{t.type} on {t.column or 'the table'}" + (f": {t.description}" if t.description else "")
     return expectation(
@@ -131,7 +131,7 @@ def validate_tallies(
         one.expectation_config.kwargs["column"]: one.success
         for suite_result in result.run_results.values()
         for one in suite_result.results
-    }  # fmt: skip
+    }
     if docs is not None:
         from claimrec import datadocs
 

@@ -142,6 +142,49 @@ CLAIM_SCHEMA = {
 }
 """Column types of the claims frame; the same columns, in the same order, as `Claim`."""
 
+CLAIM_COLUMNS = tuple(column for column in CLAIM_SCHEMA if column not in ("file", "line"))
+"""The columns of a claim table (Parquet or CSV): the claims frame without the place each claim was read from."""
+
+REQUIRED_COLUMNS = (
+    "claim_id",
+    "source_id",
+    "document_id",
+    "quote",
+    "metric",
+    "side",
+    "category",
+    "period_start",
+    "period_end",
+    "qualifier",
+)
+"""The columns every claim fills; the others (section, subject, as_of, figures, revision, notes) may be empty."""
+
+CLAIM_FIELDS = {
+    "id": ("claim_id",),
+    "source": ("source_id",),
+    "quote": ("quote",),
+    "document": ("document_id",),
+    "section": ("section",),
+    "metric": ("metric",),
+    "side": ("side",),
+    "category": ("category",),
+    "subject": ("subject",),
+    "period": ("period_start", "period_end"),
+    "value": ("value",),
+    "low": ("stated_low",),
+    "high": ("stated_high",),
+    "qualifier": ("qualifier",),
+    "as_of": ("as_of",),
+    "revision": ("revision",),
+    "notes": ("notes",),
+}
+"""The fields of a claim in a YAML claim file, in the order the files write them, and the columns each fills
+(`period` fills two). Iterating gives the field names."""
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+"""What a claim id and a taxonomy id look like: lowercase letters, digits, '-' and '_', not starting with '-' or
+'_'. One regular expression that Python's `re`, Polars and Great Expectations read alike."""
+
 
 @dataclass(frozen=True)
 class ClaimSet:

@@ -25,8 +25,17 @@ from claimrec.runs import markers
 from claimrec.runs.lock import LOCK_WAIT_SECONDS, WriterLock
 from claimrec.stages import STAGES, Stage, report_building_path
 
-__all__ = ["STAGES", "Run", "RunConfig", "Stage", "definite_findings", "new_run", "run_pipeline", "run_stage",
-           "running"]  # fmt: skip
+__all__ = [
+    "STAGES",
+    "Run",
+    "RunConfig",
+    "Stage",
+    "definite_findings",
+    "new_run",
+    "run_pipeline",
+    "run_stage",
+    "running",
+]
 
 
 @dataclass(frozen=True)

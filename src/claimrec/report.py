@@ -15,9 +15,25 @@ from claimrec.model import format_number
 
 REPORT_NAME = "discrepancies.md"
 CHANGES_NAME = "changes.md"
-VERSION_FIELDS = ("source_id", "document_id", "section", "quote", "metric", "side", "category", "subject",
-                  "period_start", "period_end", "as_of", "qualifier", "value", "stated_low", "stated_high",
-                  "revision", "notes")  # fmt: skip
+VERSION_FIELDS = (
+    "source_id",
+    "document_id",
+    "section",
+    "quote",
+    "metric",
+    "side",
+    "category",
+    "subject",
+    "period_start",
+    "period_end",
+    "as_of",
+    "qualifier",
+    "value",
+    "stated_low",
+    "stated_high",
+    "revision",
+    "notes",
+)
 FINDINGS_SHOWN = 200
 """Past this many findings the report is summarised: the first findings of each kind in full, the most
 contested quantities, and counts; the database holds every one (`findings_with_quotes`)."""
@@ -44,33 +60,41 @@ def _rows(con: duckdb.DuckDBPyConnection, query: str, parameters: list | None = 
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def render(con: duckdb.DuckDBPyConnection) -> str:
-    """The whole report as Markdown text."""
+def render(con: duckdb.DuckDBPyConnection, counts: dict | None = None) -> str:
+    """The whole report as Markdown text; `counts` are `summary_counts` and `check_counts` when the caller has
+    them already (`write` counts once for both reports)."""
     out: list[str] = ["# Discrepancy report", ""]
-    checks = _check_counts(con)
-    out += _summary(con, checks)
+    counts = counts or summary_counts(con) | check_counts(con)
+    out += _summary(con, counts)
     n_findings = con.execute("SELECT count(*) FROM findings").fetchone()[0]
     if n_findings > FINDINGS_SHOWN:
         out += _contested(con)
     out += _findings(con, summarised=n_findings > FINDINGS_SHOWN)
-    out += _holding(con, checks)
+    out += _holding(con, counts)
     out += _bounds(con)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _check_counts(con: duckdb.DuckDBPyConnection) -> dict:
+def check_counts(con: duckdb.DuckDBPyConnection) -> dict:
     """How many relations were checked and how many hold, in one pass over `check_outcomes` (no words)."""
-    return _rows(con, """
+    return _rows(
+        con,
+        """
         SELECT count(*) AS checks, count(*) FILTER (outcome = 'consistent') AS holding,
                count(*) FILTER (outcome = 'consistent' AND kind = 'part_whole') AS pairs_holding,
                count(*) FILTER (outcome = 'consistent' AND kind <> 'part_whole') AS sums_holding
         FROM check_outcomes
-    """)[0]  # fmt: skip
+    """,
+    )[0]
 
 
-def _summary(con: duckdb.DuckDBPyConnection, checks: dict) -> list[str]:
+def summary_counts(con: duckdb.DuckDBPyConnection) -> dict:
+    """The counts both reports open with: claims, the sources and documents they cite, quantities by status,
+    findings (shared with `claimrec.report_html`)."""
     # sources and documents that have claims, found by lookup rather than by a DISTINCT over every claim
-    s = _rows(con, """
+    return _rows(
+        con,
+        """
         SELECT (SELECT count(*) FROM claims) AS claims,
                (SELECT count(*) FROM sources WHERE source_id IN (SELECT source_id FROM claims)) AS sources,
                (SELECT count(*) FROM documents WHERE document_id IN (SELECT document_id FROM claims)) AS documents,
@@ -80,11 +104,18 @@ def _summary(con: duckdb.DuckDBPyConnection, checks: dict) -> list[str]:
                (SELECT count(*) FROM quantities WHERE status = 'contradicted') AS contradicted,
                (SELECT count(*) FROM findings) AS findings,
                (SELECT count(*) FROM findings WHERE same_source) AS same_source
-    """)[0] | checks  # fmt: skip
-    kinds = _rows(con, """
+    """,
+    )[0]
+
+
+def _summary(con: duckdb.DuckDBPyConnection, s: dict) -> list[str]:
+    kinds = _rows(
+        con,
+        """
         SELECT kind, count(*) AS n, count(*) FILTER (certainty = 'definite') AS definite
         FROM findings GROUP BY kind
-    """)  # fmt: skip
+    """,
+    )
     by_kind = {k["kind"]: k for k in kinds}
     lines = [
         "## Summary",
@@ -106,7 +137,7 @@ def _summary(con: duckdb.DuckDBPyConnection, checks: dict) -> list[str]:
         f"- {s['checks']} part/whole and sum relations checked, {s['holding']} of them hold.",
         "",
         "Each claim is read as an interval of values it allows (see `claims/qualifiers.yaml`):"
-        " \"at least 541\" allows 541 or more, \"approximately 20\" allows 18–22. Two claims about the same"
+        ' "at least 541" allows 541 or more, "approximately 20" allows 18–22. Two claims about the same'
         " quantity contradict each other when their intervals do not overlap; a part (a side within a side,"
         " a category within a category, a period within a period) contradicts its whole when it is above it."
         " A contradiction is *definite* when it holds whichever claims are believed, *possible* when it"
@@ -118,27 +149,34 @@ def _summary(con: duckdb.DuckDBPyConnection, checks: dict) -> list[str]:
 
 def _contested(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The quantities with the most findings (summarised reports only)."""
-    rows = _rows(con, f"""
+    rows = _rows(
+        con,
+        f"""
         SELECT q.label, q.n_claims, q.n_sources, count(*) AS findings, max(f.margin) AS margin
         FROM findings f JOIN quantities q USING (quantity_id)
         GROUP BY q.quantity_id, q.label, q.n_claims, q.n_sources
         ORDER BY findings DESC, margin DESC, q.quantity_id
         LIMIT {PER_KIND_SHOWN}
-    """)  # fmt: skip
+    """,
+    )
     lines = [
         "## Most contested quantities",
         "",
         "| quantity | findings | claims | sources | widest margin |",
         "|---|---:|---:|---:|---:|",
     ]
-    lines += [f"| {_cell(r['label'])} | {r['findings']} | {r['n_claims']} | {r['n_sources']} |"
-              f" {format_number(r['margin'])} |" for r in rows]  # fmt: skip
+    lines += [
+        f"| {_cell(r['label'])} | {r['findings']} | {r['n_claims']} | {r['n_sources']} | {format_number(r['margin'])} |"
+        for r in rows
+    ]
     return lines + [""]
 
 
 def _findings(con: duckdb.DuckDBPyConnection, summarised: bool = False) -> list[str]:
     order = "f.kind_position, f.certainty, f.quantity_id, f.margin DESC, f.finding_id"
-    findings = _rows(con, f"""
+    findings = _rows(
+        con,
+        f"""
         SELECT * FROM (
             SELECT f.*, q.label, k.position AS kind_position,
                    row_number() OVER (PARTITION BY f.kind ORDER BY k.position, f.certainty, f.quantity_id,
@@ -148,19 +186,25 @@ def _findings(con: duckdb.DuckDBPyConnection, summarised: bool = False) -> list[
         ) f
         WHERE rank_in_kind <= {PER_KIND_SHOWN if summarised else "of_kind"}
         ORDER BY {order}
-    """)  # fmt: skip
-    shown = pl.DataFrame({"claim_id": sorted({c for f in findings for c in f["claim_ids"]})}, schema={"claim_id": pl.String})
+    """,
+    )
+    shown = pl.DataFrame(
+        {"claim_id": sorted({c for f in findings for c in f["claim_ids"]})}, schema={"claim_id": pl.String}
+    )
     con.register("shown_findings", shown)
     try:
         claims = {
             c["claim_id"]: c
-            for c in _rows(con, """
+            for c in _rows(
+                con,
+                """
                 SELECT c.*, s.name AS source_name, s.type AS source_type, s.affiliation, q.label,
                        claimrec_figure(c.qualifier, c.value, c.stated_low, c.stated_high) AS figure,
                        claimrec_interval(c.low, c.high) AS interval
                 FROM claims c JOIN sources s USING (source_id) JOIN quantities q USING (quantity_id)
                 WHERE c.claim_id IN (SELECT claim_id FROM shown_findings)
-            """)  # fmt: skip
+            """,
+            )
         }
     finally:
         con.unregister("shown_findings")
@@ -168,8 +212,11 @@ def _findings(con: duckdb.DuckDBPyConnection, summarised: bool = False) -> list[
     if not findings:
         return lines + ["No contradictions found.", ""]
     if summarised:
-        lines += [f"The first {PER_KIND_SHOWN} findings of each kind; the `findings_with_quotes` view lists all of"
-                  " them with their quotes.", ""]  # fmt: skip
+        lines += [
+            f"The first {PER_KIND_SHOWN} findings of each kind; the `findings_with_quotes` view lists all of"
+            " them with their quotes.",
+            "",
+        ]
     for number, f in enumerate(findings, start=1):
         scope = "within one source" if f["same_source"] else "across sources"
         lines += [
@@ -183,9 +230,11 @@ def _findings(con: duckdb.DuckDBPyConnection, summarised: bool = False) -> list[
             side = f", {c['affiliation']}" if c["affiliation"] else ""
             about = "" if c["quantity_id"] == f["quantity_id"] else f" for {c['label']}"
             lines += [
-                _text(f"- **{c['source_name']}** ({c['source_type']}{side}): {c['figure']}{about}, read as"
-                      f" {c['interval']} — claim `{claim_id}`, {c['section'] or c['document_id']}"
-                      f" ({c['file']}:{c['line']})"),
+                _text(
+                    f"- **{c['source_name']}** ({c['source_type']}{side}): {c['figure']}{about}, read as"
+                    f" {c['interval']} — claim `{claim_id}`, {c['section'] or c['document_id']}"
+                    f" ({c['file']}:{c['line']})"
+                ),
                 f"  > {_text(c['quote'])}",
             ]
         lines.append("")
@@ -200,15 +249,18 @@ def _holding(con: duckdb.DuckDBPyConnection, checks: dict) -> list[str]:
         SELECT kind, whole_quantity_id FROM check_outcomes
         WHERE outcome = 'consistent' AND kind IN ('cover_sum', 'parts_sum')
         ORDER BY kind, whole_key LIMIT {ROWS_SHOWN}
-    """).fetchall()  # fmt: skip
+    """).fetchall()
     sums = []
     for kind in sorted({kind for kind, _ in shown}):
         wholes = {whole for k, whole in shown if k == kind}
-        worded = con.execute("""
+        worded = con.execute(
+            """
             SELECT whole_quantity_id, message FROM checks
             WHERE kind = ? AND outcome = 'consistent' AND whole_quantity_id BETWEEN ? AND ?
             ORDER BY whole_quantity_id
-        """, [kind, min(wholes), max(wholes)]).fetchall()  # fmt: skip
+        """,
+            [kind, min(wholes), max(wholes)],
+        ).fetchall()
         sums += [{"message": message} for whole, message in worded if whole in wholes]
     lines = [
         "## Relations that hold",
@@ -225,7 +277,9 @@ def _holding(con: duckdb.DuckDBPyConnection, checks: dict) -> list[str]:
 
 def _bounds(con: duckdb.DuckDBPyConnection) -> list[str]:
     # the first rows are chosen on the numbers, then worded (wording every quantity would cost more than the rest)
-    rows = _rows(con, """
+    rows = _rows(
+        con,
+        f"""
         SELECT label, unit, n_claims, n_sources, status, total,
                claimrec_interval(widest_low, widest_high) AS widest,
                CASE WHEN consensus_low IS NULL THEN 'none' ELSE claimrec_interval(consensus_low, consensus_high) END AS consensus,
@@ -239,7 +293,8 @@ def _bounds(con: duckdb.DuckDBPyConnection) -> list[str]:
             LIMIT {ROWS_SHOWN}
         )
         ORDER BY CASE WHEN total > {ROWS_SHOWN} THEN status <> 'contradicted' END, quantity_id
-    """.format(ROWS_SHOWN=ROWS_SHOWN))  # fmt: skip
+    """,
+    )
     lines = [
         "## Bounds",
         "",
@@ -252,8 +307,11 @@ def _bounds(con: duckdb.DuckDBPyConnection) -> list[str]:
         "|---|---|---:|---:|---|---|---|---|",
     ]
     if rows and rows[0]["total"] > len(rows):
-        lines[4:4] = [f"The first {len(rows):,} of {rows[0]['total']:,} such quantities, contradicted ones first;"
-                      " the `quantity_bounds` view lists all of them.", ""]  # fmt: skip
+        lines[4:4] = [
+            f"The first {len(rows):,} of {rows[0]['total']:,} such quantities, contradicted ones first;"
+            " the `quantity_bounds` view lists all of them.",
+            "",
+        ]
     for r in rows:
         lines.append(
             f"| {_cell(r['label'])} | {_cell(r['unit'])} | {r['n_claims']} | {r['n_sources']} |"
@@ -269,12 +327,18 @@ def render_changes(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
     file of its own."""
     previous = con.execute(
         "SELECT run_id FROM runs WHERE run_id <> ? ORDER BY started_at DESC, run_id DESC LIMIT 1", [run_id]
-    ).fetchone()  # fmt: skip
+    ).fetchone()
     out = ["# Changes since the previous run", ""]
     if previous is None:
         claims, findings = (con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("claims", "findings"))
-        return "\n".join(out + [f"Run `{run_id}` is the first run of this database: its {claims} claims and"
-                                 f" {findings} findings are recorded as new.", ""])  # fmt: skip
+        return "\n".join(
+            out
+            + [
+                f"Run `{run_id}` is the first run of this database: its {claims} claims and"
+                f" {findings} findings are recorded as new.",
+                "",
+            ]
+        )
     out += [f"Run `{run_id}`, compared with run `{previous[0]}`.", ""]
     versions = _versions(con, run_id)
     by_claim: dict[str, dict] = {}
@@ -290,27 +354,37 @@ def render_changes(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
         diffs = [f"{f} {_value(old[f])} → {_value(new[f])}" for f in VERSION_FIELDS if old[f] != new[f]]
         out.append(f"- changed `{c}` (version {old['version']} → {new['version']}): {_text('; '.join(diffs))}")
     out += [f"- retired `{c}`: {_text(_version_text(by_claim[c]['old']))}" for c in retired]
-    history = _rows(con, """
+    history = _rows(
+        con,
+        """
         SELECT kind, certainty, message, first_run = $1 AS is_new FROM finding_history
         WHERE first_run = $1 OR resolved_run = $1 ORDER BY kind, quantity_id, finding_id
-    """, [run_id])  # fmt: skip
+    """,
+        [run_id],
+    )
     new = [h for h in history if h["is_new"]]
     resolved = [h for h in history if not h["is_new"]]
     out += ["", f"## Findings: {len(new)} new, {len(resolved)} resolved", ""]
     renamed = con.execute("SELECT count(*) FROM finding_history WHERE renamed_in_run = ?", [run_id]).fetchone()[0]
     if renamed:
-        out += [f"- {renamed} standing findings recorded under 12-digit ids now have 16-digit ids: the same"
-                " findings, not new ones (`finding_history.renamed_from` keeps each old id)."]
+        out += [
+            f"- {renamed} standing findings recorded under 12-digit ids now have 16-digit ids: the same"
+            " findings, not new ones (`finding_history.renamed_from` keeps each old id)."
+        ]
     out += [f"- new {h['kind']} ({h['certainty']}): {_text(h['message'])}" for h in new]
     out += [f"- resolved {h['kind']}: {_text(h['message'])}" for h in resolved]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
 def _versions(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:
-    return _rows(con, f"""
+    return _rows(
+        con,
+        f"""
         SELECT claim_id, version, valid_from_run = $1 AS is_new, {", ".join(VERSION_FIELDS)} FROM claim_versions
         WHERE valid_from_run = $1 OR valid_to_run = $1 ORDER BY claim_id, version
-    """, [run_id])  # fmt: skip
+    """,
+        [run_id],
+    )
 
 
 def _value(value: object) -> str:
@@ -320,20 +394,32 @@ def _value(value: object) -> str:
 
 
 def _version_text(v: dict) -> str:
-    figure = format_number(v["value"]) if v["value"] is not None else (
-        f"{format_number(v['stated_low'])}–{format_number(v['stated_high'])}" if v["stated_low"] is not None else ""
-    )  # fmt: skip
-    return f"{v['metric']}, {v['side']}, {v['category']}, {v['period_start']} – {v['period_end']}: {v['qualifier']}" + (
-        f" {figure}" if figure else ""
-    ) + f" ({v['source_id']})"
+    figure = (
+        format_number(v["value"])
+        if v["value"] is not None
+        else (
+            f"{format_number(v['stated_low'])}–{format_number(v['stated_high'])}" if v["stated_low"] is not None else ""
+        )
+    )
+    return (
+        f"{v['metric']}, {v['side']}, {v['category']}, {v['period_start']} – {v['period_end']}: {v['qualifier']}"
+        + (f" {figure}" if figure else "")
+        + f" ({v['source_id']})"
+    )
 
 
 def write(con: duckdb.DuckDBPyConnection, directory: Path, run_id: str | None = None) -> list[Path]:
-    """Render every report into `directory`; the changes report is for `run_id` (default: the latest run)."""
+    """Render every report into `directory` (`discrepancies.md`, `index.html`, `changes.md`); the changes report is
+    for `run_id` (default: the latest run)."""
+    from claimrec import report_charts, report_html  # here: report_html imports this module
+
     directory.mkdir(parents=True, exist_ok=True)
+    charts = report_charts.warm_up()  # the chart renderer starts while the Markdown report is written
+    counts = summary_counts(con) | check_counts(con)
     path = directory / REPORT_NAME
-    path.write_text(render(con), encoding="utf-8")
-    written = [path]
+    path.write_text(render(con, counts), encoding="utf-8")
+    charts.join()
+    written = [path, report_html.write_html(con, directory, counts)]
     if run_id is None:
         latest = con.execute("SELECT run_id FROM runs ORDER BY started_at DESC, run_id DESC LIMIT 1").fetchone()
         run_id = latest[0] if latest else None

@@ -72,8 +72,9 @@ class LocalServer:
         settings.apply_defaults(env)
         command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                            env=env, start_new_session=True)  # fmt: skip
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while True:
             code = self.process.poll()
@@ -84,8 +85,10 @@ class LocalServer:
                     return
             if time.monotonic() > deadline:
                 self.stop()
-                raise ServeError(f"the Prefect server on {self.url} did not answer its health check within"
-                                 f" {timeout:.0f} s:\n{self._log_tail()}")  # fmt: skip
+                raise ServeError(
+                    f"the Prefect server on {self.url} did not answer its health check within"
+                    f" {timeout:.0f} s:\n{self._log_tail()}"
+                )
             time.sleep(0.25)
 
     def stop(self, timeout: float = SERVER_STOP_SECONDS) -> None:
@@ -181,9 +184,11 @@ def serve(
     Ctrl-C or SIGTERM. The paths are made absolute and become the deployment's parameters."""
     settings.apply_defaults()  # before Prefect is imported; the flow-run processes inherit them
     parameters = {
-        "claims_dir": str(claims_dir.resolve()), "db_path": str(db_path.resolve()),
-        "reports_dir": str(reports_dir.resolve()), "fail_on_contradictions": fail_on_contradictions,
-    }  # fmt: skip
+        "claims_dir": str(claims_dir.resolve()),
+        "db_path": str(db_path.resolve()),
+        "reports_dir": str(reports_dir.resolve()),
+        "fail_on_contradictions": fail_on_contradictions,
+    }
     try:
         with _stop_on_sigterm(), prefect_server(say) as (api_url, started):
             _serve_flow(api_url, schedule, parameters, name, say, started)
@@ -209,8 +214,9 @@ def _api_url(api_url: str) -> Iterator[None]:
             os.environ["PREFECT_API_URL"] = previous
 
 
-def _serve_flow(api_url: str, schedule: Any, parameters: dict, name: str, say: Callable[[str], None],
-                started: bool) -> None:  # fmt: skip
+def _serve_flow(
+    api_url: str, schedule: Any, parameters: dict, name: str, say: Callable[[str], None], started: bool
+) -> None:
     import httpx
     from prefect.deployments.runner import EntrypointType
 
@@ -224,9 +230,14 @@ def _serve_flow(api_url: str, schedule: Any, parameters: dict, name: str, say: C
         say("Ctrl-C or SIGTERM stops serving" + (" and the Prefect server" if started else ""))
         try:
             claimrec_pipeline.serve(
-                name=name, schedules=[schedule], parameters=parameters, pause_on_shutdown=False,
-                description=DESCRIPTION, tags=["claimrec"], print_starting_message=False,
+                name=name,
+                schedules=[schedule],
+                parameters=parameters,
+                pause_on_shutdown=False,
+                description=DESCRIPTION,
+                tags=["claimrec"],
+                print_starting_message=False,
                 entrypoint_type=EntrypointType.MODULE_PATH,
-            )  # fmt: skip
+            )
         except httpx.HTTPError as exc:  # Prefect's client errors are httpx errors
             raise ServeError(f"the Prefect server at {api_url} refused or failed a request: {exc}") from exc

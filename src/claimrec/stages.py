@@ -3,8 +3,8 @@
     parse -> validate -> store -> reconcile -> verify -> report -> publish
 
 `STAGES` lists them once: the CLI (`claimrec run`) and the Prefect flow (a task per stage) run them from it, and
-the benchmark names its figures after them. Each stage takes the run (`claimrec.pipeline.Run`), moves it on, and returns a
-one-line summary of what it did. Nothing users see changes before `publish`: the database and the reports are
+the benchmark names its figures after them. Each stage takes the run (`claimrec.pipeline.Run`), moves it on, and
+returns a one-line summary of what it did. Nothing users see changes before `publish`: the database and the reports are
 built aside and put in place together at the end.
 
 The library modules are imported under other names here, so that the stage functions can carry the stages'
@@ -62,8 +62,9 @@ def reconcile(run: Run) -> str:
 
 def verify(run: Run) -> str:
     """Check the reconciled outputs with Great Expectations; render the run's Data Docs beside the reports."""
-    outcomes = expectations.verify_outputs(run.building, run.run_id, run.claimset,
-                                           run.report_building / expectations.DOCS_DIR)  # fmt: skip
+    outcomes = expectations.verify_outputs(
+        run.building, run.run_id, run.claimset, run.report_building / expectations.DOCS_DIR
+    )
     return f"{len(outcomes)} output expectations met"
 
 
@@ -82,12 +83,19 @@ def publish(run: Run) -> str:
     place of the old ones; remove what the abandoned runs left."""
     finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     row = {
-        "run_id": run.run_id, "flow_run_id": run.flow_run_id, "started_at": run.started_at,
-        "finished_at": finished, "status": "succeeded", "input_digest": run.claimset.digest,
-        "claims_dir": str(run.config.claims_dir), "n_claims": run.counts["claims"],
-        "n_sources": run.counts["sources"], "n_quantities": run.counts["quantities"],
-        "n_findings": run.counts["findings"], "error": None,
-    }  # fmt: skip
+        "run_id": run.run_id,
+        "flow_run_id": run.flow_run_id,
+        "started_at": run.started_at,
+        "finished_at": finished,
+        "status": "succeeded",
+        "input_digest": run.claimset.digest,
+        "claims_dir": str(run.config.claims_dir),
+        "n_claims": run.counts["claims"],
+        "n_sources": run.counts["sources"],
+        "n_quantities": run.counts["quantities"],
+        "n_findings": run.counts["findings"],
+        "error": None,
+    }
     database.publish(run.building, run.config.db_path, row, [markers.abandoned_row(a, row) for a in run.abandoned])
     markers.forget_abandoned(run.config.db_path, [a["run_id"] for a in run.abandoned])
     for a in run.abandoned:
@@ -119,7 +127,8 @@ class Stage(NamedTuple):
     run: Callable[[Run], str]
 
 
-STAGES: tuple[Stage, ...] = tuple(Stage(f.__name__, f) for f in (parse, validate, store, reconcile, verify, report,
-                                                                  publish))  # fmt: skip
+STAGES: tuple[Stage, ...] = tuple(
+    Stage(f.__name__, f) for f in (parse, validate, store, reconcile, verify, report, publish)
+)
 """The stages in order: the CLI and the Prefect flow run exactly these, and the benchmark files its figures
 under them."""

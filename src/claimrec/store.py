@@ -16,8 +16,7 @@ import polars as pl
 
 from claimrec.errors import CheckFailed, StoreError
 from claimrec.model import ClaimSet, arrow_batches
-from claimrec.reconcile import Timing, run_checks
-from claimrec.reconcile import thresholds
+from claimrec.reconcile import Timing, run_checks, thresholds
 
 SQL_DIR = Path(__file__).parent / "sql"
 REFERENCE_TABLES = ("documents", "sources", "units", "taxonomy", "qualifiers")
@@ -69,8 +68,9 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     return _connect(path)
 
 
-def build(claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building: Path,
-          claims: pl.DataFrame | None = None) -> None:  # fmt: skip
+def build(
+    claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building: Path, claims: pl.DataFrame | None = None
+) -> None:
     """Write the claims (by default the claim set's), reference data, this run's validations and the carried
     history into `building`, under DuckDB's memory limit `BUILD_MEMORY`; a load that needs more than the limit
     at once (one of millions of distinct subjects: its lookup is held whole) is written again without it."""
@@ -83,8 +83,14 @@ def build(claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building
         raise StoreError(f"{building}: loading the claims failed: {exc}") from exc
 
 
-def _write(claimset: ClaimSet, validations: pl.DataFrame, db_path: Path, building: Path,
-           claims: pl.DataFrame | None, memory: str | None) -> None:  # fmt: skip
+def _write(
+    claimset: ClaimSet,
+    validations: pl.DataFrame,
+    db_path: Path,
+    building: Path,
+    claims: pl.DataFrame | None,
+    memory: str | None,
+) -> None:
     discard(building)
     con = _connect(building, claims=claimset.n_claims if claims is None else claims.height)
     try:
@@ -152,9 +158,12 @@ def attach_previous(con: duckdb.DuckDBPyConnection, db_path: Path) -> bool:
 def carry_history(con: duckdb.DuckDBPyConnection) -> None:
     """Copy every history table the previous file has, column by column where both have the column."""
     for table in HISTORY_TABLES:
-        old = {r[0] for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'previous' AND table_name = ?", [table]
-        ).fetchall()}  # fmt: skip
+        old = {
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = 'previous' AND table_name = ?", [table]
+            ).fetchall()
+        }
         new = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
         columns = ", ".join(f'"{c}"' for c in new if c in old)
         if columns:

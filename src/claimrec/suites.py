@@ -71,7 +71,7 @@ CLAIM_SUITES: dict[str, tuple[Check, ...]] = {
             ("ExpectColumnValuesToBeInSet", {"column": c, "value_set": KNOWN})
             for c in ("source_id", "document_id", "metric", "side", "category", "qualifier")
         ),
-    ),  # fmt: skip
+    ),
     "claims.periods": (
         ("ExpectColumnValuesToNotBeNull", {"column": "period_start"}),
         ("ExpectColumnValuesToNotBeNull", {"column": "period_end"}),
@@ -120,7 +120,7 @@ OUTPUT_SUITES: dict[str, tuple[Check, ...]] = {
         _at_most_none("unknown_claims", "Every claim a finding names is in `claims`."),
         _at_most_none("unknown_quantity", "Every finding's quantity is in `quantities`."),
         _at_most_none("unknown_parts", "Every part a finding names is in `quantities`."),
-    ),  # fmt: skip
+    ),
     "quantities": (
         ("ExpectColumnValuesToNotBeNull", {"column": "quantity_id", "description": "Every claim has a quantity."}),
         ("ExpectColumnValuesToBeUnique", {"column": "quantity_id"}),
@@ -142,7 +142,7 @@ OUTPUT_SUITES: dict[str, tuple[Check, ...]] = {
         _ordered("consensus_low", "widest_low"),
         _ordered("widest_high", "consensus_high"),
         _at_most_none("inverted_claims", "No claim's interval has its high below its low."),
-    ),  # fmt: skip
+    ),
     "quantity_links": (
         _at_most_none("unknown_whole", "Every whole in `quantity_links` is in `quantities`."),
         _at_most_none("unknown_parts", "Every part in `quantity_links` is in `quantities`."),
@@ -161,7 +161,7 @@ OUTPUT_SUITES: dict[str, tuple[Check, ...]] = {
                 "description": "Every sum counts the parts `quantity_links` marks as summed.",
             },
         ),
-    ),  # fmt: skip
+    ),
     "series_checks": (
         ("ExpectColumnValuesToBeUnique", {"column": "check_id"}),
         ("ExpectColumnValuesToBeInSet", {"column": "outcome", "value_set": list(OUTCOMES)}),
@@ -251,8 +251,13 @@ one row per finding, per quantity, per whole of `quantity_links` and `part_sums`
 The part/whole and sum checks of the `checks` view are worked out from these tables when read, so the
 tables are what is checked."""
 
-OUTPUT_IDS = {"findings": "finding_id", "quantities": "quantity_id", "quantity_links": "whole_quantity_id",
-              "part_sums": "whole_quantity_id", "series_checks": "check_id"}  # fmt: skip
+OUTPUT_IDS = {
+    "findings": "finding_id",
+    "quantities": "quantity_id",
+    "quantity_links": "whole_quantity_id",
+    "part_sums": "whole_quantity_id",
+    "series_checks": "check_id",
+}
 
 
 @dataclass(frozen=True)
@@ -297,10 +302,12 @@ def claim_tallies(claimset: ClaimSet, frame: pl.DataFrame) -> list[Tally]:
         "qualifier": sorted(q.qualifier for q in claimset.qualifiers),
     }
     suites = {
-        name: [(kind, {**kw, "value_set": known[kw["column"]]} if kw.get("value_set") == KNOWN else kw)
-               for kind, kw in checks]
+        name: [
+            (kind, {**kw, "value_set": known[kw["column"]]} if kw.get("value_set") == KNOWN else kw)
+            for kind, kw in checks
+        ]
         for name, checks in CLAIM_SUITES.items()
-    }  # fmt: skip
+    }
     return tally(frame, suites, "claim_id") + tally(claimset.table("sources"), {"sources": SOURCE_SUITE}, "source_id")
 
 
@@ -335,12 +342,34 @@ def tally(frame: pl.DataFrame, suites: Mapping[str, Sequence[Check]], id_column:
         column = ", ".join(f"{prefix}{n}" for n in names) or None
         if kind in TABLE_CHECKS:
             offending, observed = TABLE_CHECKS[kind](kw, list(frame.columns))
-            found.append(Tally(suite, kind, column, kw.get("description"), offending, None, None,
-                               json.dumps(observed, default=str, sort_keys=True), ()))  # fmt: skip
+            found.append(
+                Tally(
+                    suite,
+                    kind,
+                    column,
+                    kw.get("description"),
+                    offending,
+                    None,
+                    None,
+                    json.dumps(observed, default=str, sort_keys=True),
+                    (),
+                )
+            )
             continue
         count, named = counted[f"n{i}"], counted[f"ids{i}"]
-        found.append(Tally(suite, kind, column, kw.get("description"), count, frame.height, count, None,
-                           tuple(sorted({"(none)" if n is None else str(n) for n in named}))))  # fmt: skip
+        found.append(
+            Tally(
+                suite,
+                kind,
+                column,
+                kw.get("description"),
+                count,
+                frame.height,
+                count,
+                None,
+                tuple(sorted({"(none)" if n is None else str(n) for n in named})),
+            )
+        )
     return found
 
 
@@ -375,9 +404,11 @@ def _offending(kind: str, kw: Mapping[str, Any], frame: pl.DataFrame) -> pl.Expr
         else:
             raise ValueError(f"no reading of {kind} over a Polars frame")
         ignore = kw.get("ignore_row_if", "both_values_are_missing")
-        skipped = {"both_values_are_missing": missing(kw["column_A"]) & missing(kw["column_B"]),
-                   "either_value_is_missing": missing(kw["column_A"]) | missing(kw["column_B"]),
-                   "neither": pl.lit(False)}[ignore]  # fmt: skip
+        skipped = {
+            "both_values_are_missing": missing(kw["column_A"]) & missing(kw["column_B"]),
+            "either_value_is_missing": missing(kw["column_A"]) | missing(kw["column_B"]),
+            "neither": pl.lit(False),
+        }[ignore]
         return ~skipped & ~holds.fill_null(False)
     name = kw["column"]
     value = pl.col(name)

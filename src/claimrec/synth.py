@@ -89,19 +89,23 @@ def _sources(k: int, rng: np.random.Generator) -> pl.DataFrame:
     conflict = rng.integers(0, k, n)
     official = types == "belligerent_official"
     sides = _side(conflict, np.where(rng.random(n) < 0.5, 1, 2))
-    return pl.DataFrame({
-        "source_id": [f"src-{i:05d}" for i in range(n)],
-        "name": [f"Synthetic source {i}" for i in range(n)],
-        "type": types,
-        "affiliation": pl.Series(sides).zip_with(pl.Series(official), pl.Series([None] * n, dtype=pl.String)),
-    })  # fmt: skip
+    return pl.DataFrame(
+        {
+            "source_id": [f"src-{i:05d}" for i in range(n)],
+            "name": [f"Synthetic source {i}" for i in range(n)],
+            "type": types,
+            "affiliation": pl.Series(sides).zip_with(pl.Series(official), pl.Series([None] * n, dtype=pl.String)),
+        }
+    )
 
 
 def _periods(conflict: np.ndarray, period: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First and last day of period index 0 (the span), 1-10 (years) or 11-50 (quarters)."""
     first_year = 1960 + conflict % 50
     month0 = (first_year - 1970) * 12  # months since 1970-01
-    start = np.where(period == 0, month0, np.where(period <= 10, month0 + (period - 1) * 12, month0 + (period - 11) * 3))
+    start = np.where(
+        period == 0, month0, np.where(period <= 10, month0 + (period - 1) * 12, month0 + (period - 11) * 3)
+    )
     length = np.where(period == 0, 120, np.where(period <= 10, 12, 3))
     to_day = lambda months: months.astype("datetime64[M]").astype("datetime64[D]")  # noqa: E731
     return to_day(start), to_day(start + length) - np.timedelta64(1, "D")
@@ -126,10 +130,16 @@ def _background(n: int, k: int, sources: pl.DataFrame, rng: np.random.Generator)
     qualifier = np.array(["exact", "approximately", "range", "at_least", "more_than", "up_to", "at_least"])[kind]
     value = np.select(
         [kind == 0, kind == 1, kind == 3, kind == 4, kind == 5, kind == 6],
-        [t, np.where(rng.random(n) < 0.5, t, np.round(t * 1.05)), t - slack, t - slack - 1, t + slack,
-         np.floor(t * rng.uniform(0.5, 1.0, n))],
+        [
+            t,
+            np.where(rng.random(n) < 0.5, t, np.round(t * 1.05)),
+            t - slack,
+            t - slack - 1,
+            t + slack,
+            np.floor(t * rng.uniform(0.5, 1.0, n)),
+        ],
         np.nan,
-    )  # fmt: skip
+    )
     low = np.where(kind == 2, t - slack, np.nan)
     high = np.where(kind == 2, t + np.floor(t * rng.random(n) * 0.3), np.nan)
     start, end = _periods(conflict, period)
@@ -137,42 +147,84 @@ def _background(n: int, k: int, sources: pl.DataFrame, rng: np.random.Generator)
     return _frame(
         ids=np.char.add("s", np.char.zfill(np.arange(n).astype(str), 9)),
         source=sources["source_id"].to_numpy()[rng.integers(0, sources.height, n)],
-        metric=np.array(METRICS)[metric], side=_side(conflict, side), category=np.array(CATEGORIES)[category],
-        subject=None, start=start, end=end, as_of=as_of, qualifier=qualifier, value=value, low=low, high=high,
+        metric=np.array(METRICS)[metric],
+        side=_side(conflict, side),
+        category=np.array(CATEGORIES)[category],
+        subject=None,
+        start=start,
+        end=end,
+        as_of=as_of,
+        qualifier=qualifier,
+        value=value,
+        low=low,
+        high=high,
         quote=rng.integers(0, QUOTES, n),
-    )  # fmt: skip
+    )
 
 
-def _frame(ids, source, metric, side, category, subject, start, end, as_of, qualifier, value, low, high,
-           quote) -> pl.DataFrame:  # noqa: ANN001
+def _frame(
+    ids, source, metric, side, category, subject, start, end, as_of, qualifier, value, low, high, quote
+) -> pl.DataFrame:
     n = len(ids)
-    frame = pl.DataFrame({
-        "claim_id": ids, "source_id": source, "document_id": DOCUMENT_ID, "section": "bulletins",
-        "quote": pl.Series(_quote_texts())[np.asarray(quote)], "metric": metric, "side": side,
-        "category": category, "subject": pl.Series(subject if subject is not None else [None] * n, dtype=pl.String),
-        "period_start": start, "period_end": end, "as_of": as_of, "qualifier": qualifier,
-        "value": value, "stated_low": low, "stated_high": high,
-        "revision": pl.Series([None] * n, dtype=pl.String), "notes": pl.Series([None] * n, dtype=pl.String),
-    })  # fmt: skip
+    frame = pl.DataFrame(
+        {
+            "claim_id": ids,
+            "source_id": source,
+            "document_id": DOCUMENT_ID,
+            "section": "bulletins",
+            "quote": pl.Series(_quote_texts())[np.asarray(quote)],
+            "metric": metric,
+            "side": side,
+            "category": category,
+            "subject": pl.Series(subject if subject is not None else [None] * n, dtype=pl.String),
+            "period_start": start,
+            "period_end": end,
+            "as_of": as_of,
+            "qualifier": qualifier,
+            "value": value,
+            "stated_low": low,
+            "stated_high": high,
+            "revision": pl.Series([None] * n, dtype=pl.String),
+            "notes": pl.Series([None] * n, dtype=pl.String),
+        }
+    )
     return frame.with_columns(
         pl.col("period_start", "period_end", "as_of").cast(pl.Date),
         pl.col("value", "stated_low", "stated_high").fill_nan(None),
     )
 
 
-def _plants(per_kind: int, k: int, sources: pl.DataFrame, rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _plants(
+    per_kind: int, k: int, sources: pl.DataFrame, rng: np.random.Generator
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Planted contradictions: each in a quantity family of its own (subject `town-N`) whose figures stay far
     below the conflict's own totals, so that each gives exactly one finding."""
     rows: list[dict] = []
     planted: list[dict] = []
     source_ids = sources["source_id"].to_list()
 
-    def claim(town: int, conflict: int, metric: str, side: int, value: float, as_of: dt.date | None = None,
-              source: str | None = None) -> str:  # fmt: skip
+    def claim(
+        town: int,
+        conflict: int,
+        metric: str,
+        side: int,
+        value: float,
+        as_of: dt.date | None = None,
+        source: str | None = None,
+    ) -> str:
         claim_id = f"p{len(rows):08d}"
-        rows.append({"claim_id": claim_id, "conflict": conflict, "metric": metric, "side": side,
-                     "subject": f"town-{town:06d}", "value": value, "as_of": as_of,
-                     "source": source or source_ids[int(rng.integers(0, len(source_ids)))]})  # fmt: skip
+        rows.append(
+            {
+                "claim_id": claim_id,
+                "conflict": conflict,
+                "metric": metric,
+                "side": side,
+                "subject": f"town-{town:06d}",
+                "value": value,
+                "as_of": as_of,
+                "source": source or source_ids[int(rng.integers(0, len(source_ids)))],
+            }
+        )
         return claim_id
 
     town = 0
@@ -186,40 +238,61 @@ def _plants(per_kind: int, k: int, sources: pl.DataFrame, rng: np.random.Generat
 
             planted.append({"kind": kind, "claim_ids": PLANTERS[kind](on, base, conflict, source_ids, rng)})
             town += 1
-    p = pl.DataFrame(rows, schema={"claim_id": pl.String, "conflict": pl.Int64, "metric": pl.String, "side": pl.Int64,
-                                   "subject": pl.String, "value": pl.Float64, "as_of": pl.Date, "source": pl.String})
+    p = pl.DataFrame(
+        rows,
+        schema={
+            "claim_id": pl.String,
+            "conflict": pl.Int64,
+            "metric": pl.String,
+            "side": pl.Int64,
+            "subject": pl.String,
+            "value": pl.Float64,
+            "as_of": pl.Date,
+            "source": pl.String,
+        },
+    )
     conflict = p["conflict"].to_numpy()
     start, end = _periods(conflict, np.zeros_like(conflict))
     claims = _frame(
-        ids=p["claim_id"].to_numpy(), source=p["source"].to_numpy(), metric=p["metric"].to_numpy(),
-        side=_side(conflict, p["side"].to_numpy()), category="all", subject=p["subject"].to_list(),
-        start=start, end=end, as_of=p["as_of"], qualifier="exact", value=p["value"].to_numpy(),
-        low=np.full(p.height, np.nan), high=np.full(p.height, np.nan), quote=rng.integers(0, QUOTES, p.height),
-    )  # fmt: skip
+        ids=p["claim_id"].to_numpy(),
+        source=p["source"].to_numpy(),
+        metric=p["metric"].to_numpy(),
+        side=_side(conflict, p["side"].to_numpy()),
+        category="all",
+        subject=p["subject"].to_list(),
+        start=start,
+        end=end,
+        as_of=p["as_of"],
+        qualifier="exact",
+        value=p["value"].to_numpy(),
+        low=np.full(p.height, np.nan),
+        high=np.full(p.height, np.nan),
+        quote=rng.integers(0, QUOTES, p.height),
+    )
     return claims, pl.DataFrame(planted, schema={"kind": pl.String, "claim_ids": pl.List(pl.String)})
 
 
-def _plant_disjoint(on, base, conflict, source_ids, rng) -> list[str]:  # noqa: ANN001
+def _plant_disjoint(on, base, conflict, source_ids, rng) -> list[str]:
     """Two claims on one quantity that do not meet."""
     return [on(0, base), on(0, base + rng.integers(1, 100))]
 
 
-def _plant_part_above_whole(on, base, conflict, source_ids, rng) -> list[str]:  # noqa: ANN001
+def _plant_part_above_whole(on, base, conflict, source_ids, rng) -> list[str]:
     """A claim on a side above the claim on both sides."""
     return [on(0, base), on(1, base + rng.integers(1, 100))]
 
 
-def _plant_parts_above_whole(on, base, conflict, source_ids, rng) -> list[str]:  # noqa: ANN001
+def _plant_parts_above_whole(on, base, conflict, source_ids, rng) -> list[str]:
     """Both sides adding up to more than the whole."""
     return [on(0, base), on(1, base - 10), on(2, base - 5)]
 
 
-def _plant_whole_above_parts(on, base, conflict, source_ids, rng) -> list[str]:  # noqa: ANN001
+def _plant_whole_above_parts(on, base, conflict, source_ids, rng) -> list[str]:
     """A whole three times what both its sides add up to."""
     return [on(0, 3 * base), on(1, base), on(2, base)]
 
 
-def _plant_fall(on, base, conflict, source_ids, rng) -> list[str]:  # noqa: ANN001
+def _plant_fall(on, base, conflict, source_ids, rng) -> list[str]:
     """One source's running figure halving a year later."""
     source, year = source_ids[int(rng.integers(0, len(source_ids)))], 1971 + conflict % 50
     return [on(0, 2 * base, dt.date(year, 6, 30), source), on(0, base, dt.date(year + 1, 6, 30), source)]
@@ -249,8 +322,13 @@ def write(world: Synthetic, out: Path, form: str = "parquet") -> list[Path]:
     `planted.parquet`. Returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "documents").mkdir(exist_ok=True)
-    files = [out / "documents.yaml", out / "documents" / "bulletins.txt", out / "sources.yaml",
-             out / "taxonomy.yaml", out / "qualifiers.yaml"]  # fmt: skip
+    files = [
+        out / "documents.yaml",
+        out / "documents" / "bulletins.txt",
+        out / "sources.yaml",
+        out / "taxonomy.yaml",
+        out / "qualifiers.yaml",
+    ]
     files[0].write_text(
         "documents:\n"
         f"  - id: {DOCUMENT_ID}\n    title: Synthetic bulletins\n    path: documents/bulletins.txt\n"
@@ -260,8 +338,12 @@ def write(world: Synthetic, out: Path, form: str = "parquet") -> list[Path]:
     files[1].write_text("\n".join(_quote_texts()) + "\n", encoding="utf-8")
     lines = ["sources:"]
     for s in world.sources.iter_rows(named=True):
-        lines += [f"  - id: {s['source_id']}", f"    name: {s['name']}", f"    type: {s['type']}",
-                  f"    affiliation: {s['affiliation'] or 'null'}"]  # fmt: skip
+        lines += [
+            f"  - id: {s['source_id']}",
+            f"    name: {s['name']}",
+            f"    type: {s['type']}",
+            f"    affiliation: {s['affiliation'] or 'null'}",
+        ]
     files[2].write_text("\n".join(lines) + "\n", encoding="utf-8")
     files[3].write_text(_taxonomy(world.conflicts), encoding="utf-8")
     files[4].write_text(QUALIFIERS_YAML, encoding="utf-8")
@@ -287,21 +369,37 @@ def _taxonomy(conflicts: int) -> str:
     lines += ["sides:"]
     for c in range(conflicts):
         name = f"conflict-{c:05d}"
-        lines += [f"  {name}:", f"    description: Both sides of synthetic conflict {c}.", "    children:",
-                  f"      {name}-a: {{description: First side of conflict {c}.}}",
-                  f"      {name}-b: {{description: Second side of conflict {c}.}}"]  # fmt: skip
-    lines += ["categories:", "  all:", "    description: Everyone.", "    children:",
-              "      military: {description: Soldiers and fighters.}", "      civilians: {description: Civilians.}"]  # fmt: skip
+        lines += [
+            f"  {name}:",
+            f"    description: Both sides of synthetic conflict {c}.",
+            "    children:",
+            f"      {name}-a: {{description: First side of conflict {c}.}}",
+            f"      {name}-b: {{description: Second side of conflict {c}.}}",
+        ]
+    lines += [
+        "categories:",
+        "  all:",
+        "    description: Everyone.",
+        "    children:",
+        "      military: {description: Soldiers and fighters.}",
+        "      civilians: {description: Civilians.}",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def _claims_yaml(claims: pl.DataFrame) -> str:
     lines = [f"document: {DOCUMENT_ID}", "section: bulletins", "claims:"]
     for c in claims.iter_rows(named=True):
-        lines += [f"  - id: {c['claim_id']}", f"    source: {c['source_id']}", f"    quote: \"{c['quote']}\"",
-                  f"    metric: {c['metric']}", f"    side: {c['side']}", f"    category: {c['category']}",
-                  f"    period: {{start: {c['period_start']}, end: {c['period_end']}}}",
-                  f"    qualifier: {c['qualifier']}"]  # fmt: skip
+        lines += [
+            f"  - id: {c['claim_id']}",
+            f"    source: {c['source_id']}",
+            f'    quote: "{c["quote"]}"',
+            f"    metric: {c['metric']}",
+            f"    side: {c['side']}",
+            f"    category: {c['category']}",
+            f"    period: {{start: {c['period_start']}, end: {c['period_end']}}}",
+            f"    qualifier: {c['qualifier']}",
+        ]
         if c["subject"]:
             lines.append(f"    subject: {c['subject']}")
         if c["as_of"]:

@@ -22,8 +22,18 @@ from claimrec.errors import ValidationFailed
 from claimrec.model import ClaimSet
 from claimrec.suites import ID_LIMIT, Tally
 
-__all__ = ["DOCS_DIR", "ID_LIMIT", "RUN_TIME", "Outcome", "import_in_background", "outcomes_frame", "run_name",
-           "validate", "validate_outputs", "verify_outputs"]  # fmt: skip
+__all__ = [
+    "DOCS_DIR",
+    "ID_LIMIT",
+    "RUN_TIME",
+    "Outcome",
+    "import_in_background",
+    "outcomes_frame",
+    "run_name",
+    "validate",
+    "validate_outputs",
+    "verify_outputs",
+]
 
 DOCS_DIR = "validation"
 """The folder of the reports that holds the Data Docs."""
@@ -154,5 +164,5 @@ def outcomes_frame(run_id: str, outcomes: list[Outcome]) -> pl.DataFrame:
             "unexpected_count": pl.Int64,
             "observed_value": pl.String,
             "unexpected_ids": pl.List(pl.String),
-        },  # fmt: skip
+        },
     )

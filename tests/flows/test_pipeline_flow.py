@@ -41,8 +41,12 @@ def test_flow_runs_every_stage_as_a_task(mini: Path) -> None:
     assert state.is_completed()
     result = state.result()
     assert {k: result[k] for k in ("claims", "sources", "quantities", "findings", "definite_findings")} == {
-        "claims": 7, "sources": 3, "quantities": 5, "findings": 1, "definite_findings": 1
-    }  # fmt: skip
+        "claims": 7,
+        "sources": 3,
+        "quantities": 5,
+        "findings": 1,
+        "definite_findings": 1,
+    }
     [(_, flow_run_id, status, _)] = runs_table(work / "claimrec.duckdb")
     assert status == "succeeded" and flow_run_id == str(state.state_details.flow_run_id)
     names = ["lock"] + [name for name, _ in pipeline.STAGES]
@@ -75,7 +79,11 @@ def test_failed_flow_leaves_database_and_reports_as_they_were(mini: Path) -> Non
     path.write_text(good)
     assert claimrec_pipeline(*args, return_state=True).is_completed()
     rows = runs_table(work / "claimrec.duckdb")
-    assert [(r[1] == failed_flow_run, r[2]) for r in rows] == [(False, "succeeded"), (True, "failed"), (False, "succeeded")]
+    assert [(r[1] == failed_flow_run, r[2]) for r in rows] == [
+        (False, "succeeded"),
+        (True, "failed"),
+        (False, "succeeded"),
+    ]
     assert rows[1][3] == f"stage parse failed: {reason['error']}"
     assert not marker.exists()
 
@@ -101,8 +109,9 @@ def test_too_many_contradictions_fail_the_flow_run_after_publishing(mini: Path) 
 def test_writer_lock_is_released_when_the_flow_fails(mini: Path) -> None:
     work = mini.parent
     (mini / "claims.yaml").write_text("claims: [\n")
-    assert claimrec_pipeline(str(mini), str(work / "claimrec.duckdb"), str(work / "reports"),
-                             return_state=True).is_failed()  # fmt: skip
+    assert claimrec_pipeline(
+        str(mini), str(work / "claimrec.duckdb"), str(work / "reports"), return_state=True
+    ).is_failed()
     assert not lock_held(work / "claimrec.duckdb")
 
 
@@ -111,12 +120,13 @@ def test_stage_times_leave_out_what_surrounds_the_stage(mini_config: pipeline.Ru
     around it, the flow's task run, is kept beside them, so that Prefect's bookkeeping can be told apart."""
     reported = {}
 
-    def slow_call(name, stage, run):  # noqa: ANN001, ANN202 - as the flow's task: 0.2 s of bookkeeping
+    def slow_call(name, stage, run):
         time.sleep(0.2)
         return pipeline.run_stage(name, stage, run)
 
-    run = pipeline.run_pipeline(mini_config, progress=lambda name, _, seconds: reported.update({name: seconds}),
-                                call_stage=slow_call)  # fmt: skip
+    run = pipeline.run_pipeline(
+        mini_config, progress=lambda name, _, seconds: reported.update({name: seconds}), call_stage=slow_call
+    )
     names = [name for name, _ in pipeline.STAGES]
     assert list(reported) == list(run.stage_seconds) == list(run.call_seconds) == names
     assert reported == run.stage_seconds

@@ -9,11 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 from prefect.states import Failed
+from test_pipeline_flow import runs_table, task_runs
 
 from claimrec import flow
 from claimrec.errors import StageFailed, WriterBusy
 from claimrec.runs.lock import WriterLock
-from test_pipeline_flow import runs_table, task_runs
 
 
 def test_the_retry_condition_accepts_only_a_busy_lock() -> None:
@@ -36,7 +36,7 @@ class QuickRetries:
         self.held: list[WriterLock] = []
         self.keep_holding = False
 
-    def condition(self, task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's retry_condition_fn
+    def condition(self, task, task_run, state) -> bool:
         self.answers.append(flow.retry_only_when_busy(task, task_run, state))
         while self.held and not self.keep_holding:
             self.held.pop().release()
@@ -46,8 +46,11 @@ class QuickRetries:
 @pytest.fixture()
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> QuickRetries:
     retries = QuickRetries()
-    monkeypatch.setattr(flow, "take_writer_lock", flow.take_writer_lock.with_options(
-        retry_delay_seconds=[0.2, 0.2, 0.2], retry_condition_fn=retries.condition))  # fmt: skip
+    monkeypatch.setattr(
+        flow,
+        "take_writer_lock",
+        flow.take_writer_lock.with_options(retry_delay_seconds=[0.2, 0.2, 0.2], retry_condition_fn=retries.condition),
+    )
     return retries
 
 
@@ -55,8 +58,7 @@ def test_a_busy_lock_is_retried_until_it_is_free(mini: Path, quick_retries: Quic
     work = mini.parent
     db = work / "claimrec.duckdb"
     quick_retries.held.append(WriterLock(db).acquire(0))
-    state = flow.claimrec_pipeline(str(mini), str(db), str(work / "reports"), lock_wait_seconds=0.3,
-                                   return_state=True)  # fmt: skip
+    state = flow.claimrec_pipeline(str(mini), str(db), str(work / "reports"), lock_wait_seconds=0.3, return_state=True)
     assert state.is_completed()
     assert quick_retries.answers == [True]  # one busy attempt, retried; the second attempt got the lock
     runs = task_runs(state.state_details.flow_run_id)
@@ -74,15 +76,19 @@ def test_a_lock_that_stays_busy_fails_the_run_and_is_recorded(mini: Path, quick_
         state = flow.claimrec_pipeline(*args, lock_wait_seconds=0.3, return_state=True)
     assert state.is_failed()
     assert quick_retries.answers == [True, True, True]  # 3 retries, then the task gives up: 4 attempts
-    busy = (f"{db}: another claimrec run has held the writer lock for 0 s; wait for it to finish"
-            f" (lock file {work / '.claimrec.duckdb.lock'})")  # fmt: skip
+    busy = (
+        f"{db}: another claimrec run has held the writer lock for 0 s; wait for it to finish"
+        f" (lock file {work / '.claimrec.duckdb.lock'})"
+    )
     assert state.message == f"Flow run encountered an exception: WriterBusy: {busy}"
     assert task_runs(state.state_details.flow_run_id) == {"lock": ("FAILED", 4)}
     assert not db.exists()
     [marker] = work.glob(".claimrec.duckdb.*.running")
     assert {k: v for k, v in json.loads(marker.read_text()).items() if k in ("stage", "error", "flow_run_id")} == {
-        "stage": "lock", "error": busy, "flow_run_id": str(state.state_details.flow_run_id)
-    }  # fmt: skip
+        "stage": "lock",
+        "error": busy,
+        "flow_run_id": str(state.state_details.flow_run_id),
+    }
 
     assert flow.claimrec_pipeline(*args, return_state=True).is_completed()
     rows = runs_table(db)

@@ -74,9 +74,15 @@ def test_serve_schedules_runs_and_stops_its_server(mini: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update(settings.DEFAULTS)
     env.update(PREFECT_HOME=str(work / "prefect-home"), PREFECT_RUNNER_POLL_FREQUENCY="1", NO_COLOR="1")
-    serve = subprocess.Popen([sys.executable, "-m", "claimrec", "serve", "--cron", "0 6 * * *", "--name", "nightly"],
-                             cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "claimrec", "serve", "--cron", "0 6 * * *", "--name", "nightly"],
+        cwd=work,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     output = Output(serve)
     try:
         server_pid = int(output.wait_for(r"^Prefect server started \(pid (\d+)\)$", 120).group(1))
@@ -99,18 +105,20 @@ def test_serve_schedules_runs_and_stops_its_server(mini: Path) -> None:
             assert not deployment.paused
             assert [(s.schedule.cron, s.schedule.timezone, s.active) for s in deployment.schedules] == [
                 ("0 6 * * *", "UTC", True)
-            ]  # fmt: skip
+            ]
             assert deployment.parameters == {
-                "claims_dir": str(mini), "db_path": str(work / "claimrec.duckdb"),
-                "reports_dir": str(work / "reports"), "fail_on_contradictions": None,
-            }  # fmt: skip
+                "claims_dir": str(mini),
+                "db_path": str(work / "claimrec.duckdb"),
+                "reports_dir": str(work / "reports"),
+                "fail_on_contradictions": None,
+            }
             flow_run = run_deployment("claimrec-pipeline/nightly", timeout=120, poll_interval=1)
         assert flow_run.state.is_completed(), flow_run.state
 
         with duckdb.connect(str(work / "claimrec.duckdb"), read_only=True) as con:
             assert con.execute("SELECT flow_run_id, status, n_claims FROM runs").fetchall() == [
                 (str(flow_run.id), "succeeded", 7)
-            ]  # fmt: skip
+            ]
         assert (work / "reports" / "discrepancies.md").exists()
     finally:
         serve.send_signal(signal.SIGTERM)

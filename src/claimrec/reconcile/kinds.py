@@ -29,7 +29,9 @@ CHECK_KINDS: tuple[Kind, ...] = (
     Kind("part_whole", "A part is not above its whole."),
     Kind("parts_sum", "Disjoint parts add up to no more than the whole."),
     Kind("cover_sum", "Parts that cover the whole completely add up to no less than it."),
-    Kind("cumulative", "A source's \"as of\" figure for a quantity does not fall below its previous one unless explained."),
+    Kind(
+        "cumulative", 'A source\'s "as of" figure for a quantity does not fall below its previous one unless explained.'
+    ),
 )
 """Every kind of check (a relation evaluated, whether it holds or not)."""
 

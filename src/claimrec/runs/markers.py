@@ -49,8 +49,13 @@ def read_marker(path: Path) -> dict:
 def start_info(run_id: str, started_at: dt.datetime, flow_run_id: str | None, claims_dir: Path) -> dict:
     """What a run's marker says while it runs: its id, when it started, its flow run, its claims folder and
     its process (so that `pending_runs` can tell a run under way from one that was killed)."""
-    return {"run_id": run_id, "started_at": started_at.isoformat(), "flow_run_id": flow_run_id,
-            "claims_dir": str(claims_dir), "pid": os.getpid()}  # fmt: skip
+    return {
+        "run_id": run_id,
+        "started_at": started_at.isoformat(),
+        "flow_run_id": flow_run_id,
+        "claims_dir": str(claims_dir),
+        "pid": os.getpid(),
+    }
 
 
 def leave_failure(db_path: Path, info: dict, exc: BaseException, stage: str | None = None) -> None:
@@ -71,8 +76,9 @@ def leave_failure(db_path: Path, info: dict, exc: BaseException, stage: str | No
 
 
 @contextlib.contextmanager
-def marked(db_path: Path, info: dict, take_lock: Callable[[], WriterLock],
-           clean_up: Callable[[], None]) -> Iterator[list[dict]]:  # fmt: skip
+def marked(
+    db_path: Path, info: dict, take_lock: Callable[[], WriterLock], clean_up: Callable[[], None]
+) -> Iterator[list[dict]]:
     """Hold the writer lock for one run (`info`: its `start_info`) with its marker beside the database; yield
     the runs that left their marker before it (`abandoned_runs`), for it to record when it publishes.
 
@@ -137,10 +143,14 @@ def describe_abandoned(abandoned: dict) -> dict:
             started = last_seen
     finished = _timestamp(abandoned.get("failed_at")) or max(started, last_seen)
     return {
-        "run_id": run_id, "started_at": started, "finished_at": max(started, finished),
-        "flow_run_id": abandoned.get("flow_run_id"), "claims_dir": abandoned.get("claims_dir"),
-        "pid": abandoned.get("pid"), "error": failure_text(abandoned) if abandoned.get("error") is not None else None,
-    }  # fmt: skip
+        "run_id": run_id,
+        "started_at": started,
+        "finished_at": max(started, finished),
+        "flow_run_id": abandoned.get("flow_run_id"),
+        "claims_dir": abandoned.get("claims_dir"),
+        "pid": abandoned.get("pid"),
+        "error": failure_text(abandoned) if abandoned.get("error") is not None else None,
+    }
 
 
 def failure_text(info: dict) -> str:
@@ -156,10 +166,15 @@ def abandoned_row(abandoned: dict, noticed_by: dict) -> dict:
     error = seen["error"] or f"{KILLED}; noticed by run {noticed_by['run_id']}"
     return {
         **{k: 0 for k in noticed_by if k.startswith("n_")},
-        "run_id": seen["run_id"], "flow_run_id": seen["flow_run_id"], "started_at": seen["started_at"],
-        "finished_at": seen["finished_at"], "status": "failed", "input_digest": "unknown",
-        "claims_dir": seen["claims_dir"] or "unknown", "error": error,
-    }  # fmt: skip
+        "run_id": seen["run_id"],
+        "flow_run_id": seen["flow_run_id"],
+        "started_at": seen["started_at"],
+        "finished_at": seen["finished_at"],
+        "status": "failed",
+        "input_digest": "unknown",
+        "claims_dir": seen["claims_dir"] or "unknown",
+        "error": error,
+    }
 
 
 def pending_runs(db_path: Path) -> list[dict]:
