@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import re
@@ -169,12 +170,16 @@ def test_query_and_runs(mini: Path) -> None:
     assert as_table.stdout.splitlines() == [
         "claim_id         low   high",
         "--------------  ----  -----",
-        "left-ganja      91.0",
+        "left-ganja      91.0   NULL",
         "left-ganja-ngo   0.0  300.0",
         "(2 rows)",
     ]
-    refused = claimrec("query", "delete from claims", cwd=work)
-    assert refused.returncode == 3 and "read-only mode" in refused.stderr
+    refused = claimrec("query", "delete from claims", cwd=work)  # a SQL error like any other, not a broken database
+    assert (refused.returncode, refused.stdout) == (6, "")
+    assert refused.stderr == (
+        'Error: query failed: Invalid Input Error: Cannot execute statement of type "DELETE" on database'
+        ' "claimrec" which is attached in read-only mode!\n'
+    )
     runs = claimrec("runs", cwd=work)
     assert runs.returncode == 0 and runs.stdout.splitlines()[-1] == "(1 row)"
     assert " succeeded " in runs.stdout.splitlines()[2]
@@ -184,6 +189,127 @@ def test_query_and_runs(mini: Path) -> None:
     seconds = [float(line.split()[-1]) for line in lines[2:]]
     assert seconds == sorted(seconds, reverse=True)
     assert {line.split()[0] for line in lines[2:]} <= {c.name for c in CHECKS} | {"(all)"}
+
+
+def test_version_names_claimrec_and_its_libraries(tmp_path: Path) -> None:
+    shown = claimrec("--version", cwd=tmp_path)
+    assert (shown.returncode, shown.stderr) == (0, "")
+    version = importlib.metadata.version
+    assert shown.stdout == (
+        f"claimrec {version('claimrec')}\n"
+        f"DuckDB {version('duckdb')}, Polars {version('polars')}, Prefect {version('prefect')},"
+        f" Great Expectations {version('great-expectations')}\n"
+    )
+    assert re.fullmatch(r"claimrec \d+\.\d+\S*", shown.stdout.splitlines()[0])
+    script = (  # the versions come from the metadata: neither slow library is imported
+        "import sys\nfrom claimrec import cli\ntry:\n    cli.main(['--version'])\nexcept SystemExit as e:\n"
+        "    print(e.code, sorted({m.split('.')[0] for m in sys.modules} & {'prefect', 'great_expectations'}))"
+    )
+    imported = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert imported.stdout.splitlines()[-1] == "0 []", imported.stderr
+
+
+@pytest.fixture()
+def tiny(tmp_path: Path) -> Path:
+    """A folder with a claimrec.duckdb of one table, `things`, holding NULLs, empty strings and lists."""
+    with duckdb.connect(str(tmp_path / "claimrec.duckdb")) as con:
+        con.execute(
+            "CREATE TABLE things AS SELECT * FROM (VALUES (1, 'plain', ['x', 'y']), (2, '', []),"
+            " (3, NULL, ['a, b', NULL, '']), (4, 'NULL', NULL)) AS t(n, name, tags)"
+        )
+    return tmp_path
+
+
+THINGS = "select n, name, tags from things order by n"
+
+
+def test_query_tells_null_from_empty_text_and_prints_lists_as_duckdb(tiny: Path) -> None:
+    as_table = claimrec("query", THINGS, cwd=tiny)
+    assert as_table.returncode == 0, as_table.stderr
+    assert as_table.stdout.splitlines() == [
+        "n  name    tags",
+        "-  ------  ------------------",
+        "1  plain   [x, y]",
+        "2  ''      []",
+        "3  NULL    ['a, b', NULL, '']",
+        "4  'NULL'  NULL",
+        "(4 rows)",
+    ]
+    as_csv = claimrec("query", "--format", "csv", THINGS, cwd=tiny)
+    assert as_csv.stdout.splitlines() == [
+        "n,name,tags",
+        '1,plain,"[x, y]"',
+        '2,"",[]',
+        "3,,\"['a, b', NULL, '']\"",
+        "4,NULL,",
+    ]
+    as_json = claimrec("query", "--format", "json", THINGS, cwd=tiny)
+    assert json.loads(as_json.stdout) == [
+        {"n": 1, "name": "plain", "tags": ["x", "y"]},
+        {"n": 2, "name": "", "tags": []},
+        {"n": 3, "name": None, "tags": ["a, b", None, ""]},
+        {"n": 4, "name": "NULL", "tags": None},
+    ]
+    quoted = claimrec("query", "-q", "select ' pad' as a, 'it''s' as b, '''x''' as c, true as d", cwd=tiny)
+    assert quoted.stdout.splitlines() == [
+        "a       b     c        d",
+        "------  ----  -------  ----",
+        "' pad'  it's  '''x'''  true",
+    ]
+
+
+def test_query_reads_stdin_or_a_file(tiny: Path) -> None:
+    expected = "n  name\n-  -----\n1  plain\n"
+    sql = "select n, name from things\nwhere n = 1;\n"
+    piped = subprocess.run(
+        [sys.executable, "-m", "claimrec", "query", "-q", "-"],
+        cwd=tiny,
+        input=sql,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **settings.DEFAULTS},
+    )
+    assert (piped.returncode, piped.stdout, piped.stderr) == (0, expected, "")
+    (tiny / "q.sql").write_text("\ufeff" + sql, encoding="utf-8")  # a byte-order mark is skipped
+    read = claimrec("query", "-q", "--file", "q.sql", cwd=tiny)
+    assert (read.returncode, read.stdout, read.stderr) == (0, expected, "")
+    (tiny / "bad.sql").write_bytes(b"select '\xff'")
+    for args, message in [
+        (("--file", "missing.sql"), "missing.sql: cannot read the query: No such file or directory"),
+        (("--file", "."), ".: cannot read the query: Is a directory"),
+        (("--file", "bad.sql"), "bad.sql: cannot read the query: not UTF-8 text (invalid start byte at byte 8)"),
+        ((), "no query: give it as an argument, as - to read it from stdin, or with --file PATH"),
+        (("select 1", "--file", "q.sql"), "give the query as an argument or with --file, not both"),
+        (("  ",), "the query is empty"),
+    ]:
+        refused = claimrec("query", *args, cwd=tiny)
+        assert (refused.returncode, refused.stdout, refused.stderr) == (2, "", f"Error: {message}\n"), args
+
+
+def test_a_sql_error_exits_6_with_duckdbs_message(tiny: Path) -> None:
+    syntax = claimrec("query", "select * from things wher n = 1", cwd=tiny)
+    assert (syntax.returncode, syntax.stdout) == (6, "")
+    assert syntax.stderr.splitlines() == [
+        'Error: query failed: Parser Error: syntax error at or near "n"',
+        "",
+        "LINE 1: select * from things wher n = 1",
+        "                                  ^",
+    ]
+    unknown = claimrec("query", "select * from thing", cwd=tiny)
+    assert (unknown.returncode, unknown.stdout) == (6, "")
+    assert unknown.stderr.splitlines() == [
+        "Error: query failed: Catalog Error: Table with name thing does not exist!",
+        'Did you mean "things"?',
+        "",
+        "LINE 1: select * from thing",
+        "                      ^",
+    ]
+    assert cli.EXIT_QUERY == 6 and cli.EXIT_CODES[6].startswith("the database refused the query")
+    missing = claimrec("query", "--db", "nowhere.duckdb", "select 1", cwd=tiny)  # no database: still 3
+    assert (missing.returncode, missing.stderr) == (
+        3,
+        "Error: nowhere.duckdb: no database yet; run `claimrec run` first\n",
+    )
 
 
 def test_serve_refuses_a_bad_schedule_and_an_unreachable_server(tmp_path: Path) -> None:

@@ -1,16 +1,16 @@
 """The `claimrec` command: a thin layer over the library that turns its errors into messages.
 
-Exit codes (also in `claimrec --help` and the README): 0 success; 1 the claim files were refused (bad input
+Exit codes (also in `claimrec --help` and docs/operations.md): 0 success; 1 the claim files were refused (bad input
 or a failed expectation); 2 the command line was wrong; 3 the database or reports could not be read or
 written, or another run held the writer lock for longer than the wait; 4 the run found more definite
 contradictions than --fail-on-contradictions allows (it published first); 5 the Prefect server could not be
-started or reached; 130 interrupted.
+started or reached; 6 the database refused the SQL given to `claimrec query`; 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import importlib.metadata
 import json
 import os
 import shutil
@@ -33,7 +33,8 @@ from claimrec.errors import (
 from claimrec.runs import markers
 from claimrec.runs.lock import LOCK_WAIT_SECONDS
 
-EXIT_REFUSED, EXIT_USAGE, EXIT_STORE, EXIT_CONTRADICTIONS, EXIT_SERVE, EXIT_INTERRUPTED = 1, 2, 3, 4, 5, 130
+EXIT_REFUSED, EXIT_USAGE, EXIT_STORE, EXIT_CONTRADICTIONS, EXIT_SERVE, EXIT_QUERY = 1, 2, 3, 4, 5, 6
+EXIT_INTERRUPTED = 130
 EXIT_CODES = {
     0: "success",
     EXIT_REFUSED: "the claim files were refused (a parse problem or a failed expectation); nothing was published",
@@ -43,8 +44,49 @@ EXIT_CODES = {
     EXIT_CONTRADICTIONS: "more definite contradictions than --fail-on-contradictions allows (the database and"
     " the reports were published)",
     EXIT_SERVE: "the Prefect server could not be started or reached",
+    EXIT_QUERY: "the database refused the query: a SQL error, such as a syntax error, an unknown table or a"
+    " statement that would write on the read-only connection",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }
+
+
+class QueryRefused(ClaimrecError):
+    """DuckDB refused the SQL given to `claimrec query`: a syntax error, an unknown name, a failed conversion,
+    or a statement that would write over the read-only connection."""
+
+
+VERSIONED = (
+    ("DuckDB", "duckdb"),
+    ("Polars", "polars"),
+    ("Prefect", "prefect"),
+    ("Great Expectations", "great_expectations"),
+)
+"""The libraries `claimrec --version` names, with their distributions: read from the installed metadata, so that
+Prefect and Great Expectations, slow to import, are not imported."""
+
+
+def _installed(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def version_text() -> str:
+    """What `claimrec --version` prints: claimrec's version, then the versions of the libraries it runs on."""
+    return f"claimrec {_installed('claimrec')}\n" + ", ".join(f"{name} {_installed(d)}" for name, d in VERSIONED)
+
+
+class _Version(argparse.Action):
+    """`--version`: print `version_text()` and exit 0 (argparse's own action would read the versions each time
+    the parser is built)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(version_text())
+        parser.exit()
 
 
 def _epilog(*codes: int) -> str:
@@ -67,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_epilog(*EXIT_CODES) + "\n\n`claimrec COMMAND --help` describes each command.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=_Version, help="print the versions of claimrec and its libraries")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help: str, description: str, *codes: int) -> argparse.ArgumentParser:  # noqa: A002
@@ -150,11 +193,19 @@ def _parser() -> argparse.ArgumentParser:
     query = command(
         "query",
         "run one SQL query on the database, read-only",
-        "Run a SQL query over a read-only connection and print the result.",
+        "Run a SQL query over a read-only connection and print the result. The query is the argument, or"
+        " stdin when the argument is -, or the file given with --file. The table shows NULL as NULL and"
+        " quotes text that could be mistaken for it, or that is empty or has spaces at its ends, as a SQL"
+        " literal ('', 'NULL'); lists and structs are written as DuckDB casts them to text ([a, b, NULL])."
+        ' In csv NULL is an empty field and the empty string is ""; json has null and arrays.',
         EXIT_USAGE,
         EXIT_STORE,
+        EXIT_QUERY,
     )
-    query.add_argument("sql", help='the query, e.g. "select kind, message from findings"')
+    query.add_argument(
+        "sql", nargs="?", metavar="SQL", help='the query, e.g. "select kind, message from findings"; - reads stdin'
+    )
+    query.add_argument("--file", type=Path, metavar="PATH", help="read the query from this file (UTF-8) instead")
     query.add_argument(
         "--format",
         choices=("table", "csv", "json"),
@@ -264,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     except ServeError as exc:
         _error(str(exc))
         return EXIT_SERVE
+    except QueryRefused as exc:
+        _error(str(exc))
+        return EXIT_QUERY
     except ClaimrecError as exc:
         cause = exc.cause if isinstance(exc, StageFailed) else exc
         if isinstance(cause, (InputError, ValidationFailed)):
@@ -311,12 +365,39 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
-    _print_query(args.db, args.sql, args.format, footer=not args.quiet)
+    if args.sql is not None and args.file is not None:
+        _error("give the query as an argument or with --file, not both")
+        return EXIT_USAGE
+    if args.sql is None and args.file is None:
+        _error("no query: give it as an argument, as - to read it from stdin, or with --file PATH")
+        return EXIT_USAGE
+    try:
+        where, sql = _sql_text(args.sql, args.file)
+    except OSError as exc:
+        _error(f"{args.file or 'stdin'}: cannot read the query: {exc.strerror or exc}")
+        return EXIT_USAGE
+    except UnicodeDecodeError as exc:
+        _error(f"{args.file or 'stdin'}: cannot read the query: not UTF-8 text ({exc.reason} at byte {exc.start})")
+        return EXIT_USAGE
+    if not sql.strip():
+        _error(f"{where}: the query is empty" if where else "the query is empty")
+        return EXIT_USAGE
+    _print_query(args.db, sql, args.format, footer=not args.quiet)
     return 0
 
 
+def _sql_text(argument: str | None, file: Path | None) -> tuple[str, str]:
+    """Where the query comes from ("" for the argument itself, "stdin", or the file) and its text."""
+    if file is not None:
+        return str(file), file.read_bytes().decode("utf-8-sig")
+    if argument == "-":
+        stdin = getattr(sys.stdin, "buffer", None)
+        return "stdin", stdin.read().decode("utf-8-sig") if stdin is not None else sys.stdin.read()
+    return "", argument or ""
+
+
 def _fetch(db: Path, sql: str) -> tuple[list[str], list[tuple]]:
-    """Column names and rows of `sql` over a read-only connection."""
+    """Column names and rows of `sql`, a query of claimrec's own, over a read-only connection."""
     con = store.read_only(db)
     try:
         try:
@@ -329,24 +410,78 @@ def _fetch(db: Path, sql: str) -> tuple[list[str], list[tuple]]:
         con.close()
 
 
-def _print_query(db: Path, sql: str, form: str, footer: bool = True) -> None:
-    """Run `sql` over a read-only connection and print the result as table, csv or json."""
-    names, rows = _fetch(db, sql)
+NUMERIC = {"tinyint", "smallint", "integer", "bigint", "hugeint", "float", "double", "decimal"}
+NUMERIC |= {f"u{name}" for name in ("tinyint", "smallint", "integer", "bigint", "hugeint")}
+"""The DuckDB type ids whose columns the table aligns to the right."""
+
+
+def _result(db: Path, sql: str, as_text: bool, refused: type[ClaimrecError] = QueryRefused) -> tuple | None:
+    """Column names, whether each is numeric, and rows of `sql` over a read-only connection; None when the
+    statement returns no result. With `as_text`, every value is text as DuckDB casts it to VARCHAR (lists
+    `[a, b, NULL]`, booleans `true`), NULL staying None; otherwise values are Python's."""
+    con = store.read_only(db)
+    try:
+        relation = con.sql(sql)
+        if relation is None:
+            return None
+        numeric = [getattr(kind, "id", "") in NUMERIC for kind in relation.types]
+        rows = relation.project("COLUMNS(*)::VARCHAR").fetchall() if as_text else relation.fetchall()
+        return relation.columns, numeric, rows
+    except duckdb.Error as exc:
+        error = exc
+        try:  # the same error from the statement run as written, which DuckDB quotes (LINE 1: …) with a caret
+            con.execute(sql).fetchall()
+        except duckdb.Error as plain:
+            error = plain
+        raise refused(f"query failed: {error}") from exc
+    finally:
+        con.close()
+
+
+def _print_query(
+    db: Path, sql: str, form: str, footer: bool = True, refused: type[ClaimrecError] = QueryRefused
+) -> None:
+    """Run `sql` over a read-only connection and print the result as table, csv or json; a statement without
+    a result prints nothing (json: an empty array). A SQL error raises `refused`."""
+    result = _result(db, sql, as_text=form != "json", refused=refused)
+    if result is None:
+        if form == "json":
+            print("[]")
+        return
+    names, numeric, rows = result
     if form == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(names)
-        writer.writerows(rows)
+        for row in [names, *rows]:
+            print(",".join(_csv_field(value) for value in row))
     elif form == "json":
         print(json.dumps([dict(zip(names, row)) for row in rows], default=str, ensure_ascii=False, indent=1))
     else:
-        _table(names, rows, footer)
+        _table(names, [[_cell(value) for value in row] for row in rows], numeric, footer)
 
 
-def _table(names: list[str], rows: list[tuple], footer: bool = True) -> None:
-    """Rows as an aligned text table, numbers to the right."""
-    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+def _cell(text: str | None) -> str:
+    """A value as the table shows it: NULL as `NULL`; text that could be mistaken for NULL or for a quoted
+    value, or whose ends the table would hide (empty, `NULL`, starting with a quote, spaces at either end)
+    as a SQL literal (`''`, `'NULL'`); any other text as it is."""
+    if text is None:
+        return "NULL"
+    if text in ("", "NULL") or text.startswith("'") or text != text.strip():
+        return "'" + text.replace("'", "''") + "'"
+    return text
+
+
+def _csv_field(text: str | None) -> str:
+    """A value as a csv field: NULL as an empty field, the empty string as `""` (as PostgreSQL writes csv),
+    text with a comma, a double quote or a line break in double quotes, any other text as it is."""
+    if text is None:
+        return ""
+    if text == "" or any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _table(names: list[str], cells: list[list[str]], numeric: list[bool], footer: bool = True) -> None:
+    """Cells as an aligned text table, the numeric columns to the right."""
     widths = [max([len(n)] + [len(r[i]) for r in cells]) for i, n in enumerate(names)]
-    numeric = [all(isinstance(row[i], (int, float)) or row[i] is None for row in rows) for i in range(len(names))]
 
     def line(values: list[str]) -> str:
         return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
@@ -356,7 +491,7 @@ def _table(names: list[str], rows: list[tuple], footer: bool = True) -> None:
     for row in cells:
         print(line(row))
     if footer:
-        print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+        print(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
 
 
 RUNS_SQL = (
@@ -374,7 +509,7 @@ SLOWEST_SQL = """
 
 def _runs(args: argparse.Namespace) -> int:
     if args.slowest is not None:
-        _print_query(args.db, SLOWEST_SQL.format(n=int(args.slowest)), "table", footer=not args.quiet)
+        _print_query(args.db, SLOWEST_SQL.format(n=int(args.slowest)), "table", not args.quiet, StoreError)
         return 0
     pending = markers.pending_runs(args.db)
     if args.db.exists() or not pending:
@@ -398,7 +533,9 @@ def _runs(args: argparse.Namespace) -> int:
     ]
     rows = [(*row[:7], " | ".join(str(row[7]).splitlines())) for row in rows]
     rows.sort(key=lambda row: (str(row[2]), row[0]), reverse=True)
-    _table(names, rows, footer=not args.quiet)
+    cells = [["" if value is None else str(value) for value in row] for row in rows]  # blank: none yet
+    numeric = [all(isinstance(row[i], (int, float)) or row[i] is None for row in rows) for i in range(len(names))]
+    _table(names, cells, numeric, footer=not args.quiet)
     return 0
 
 
