@@ -16,15 +16,21 @@ export TQDM_DISABLE ?= 1
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
+# each step says what it does first; pip shows what it collects and installs, with its progress bars
 $(STAMP): pyproject.toml requirements.lock
+	@echo "creating $(VENV) with $(PYTHON)…"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps -e .
+	@echo "installing the locked dependencies of requirements.lock (a few minutes on a fresh machine)…"
+	$(PY) -m pip install --disable-pip-version-check --progress-bar on -r requirements.lock
+	@echo "installing claimrec itself (editable)…"
+	$(PY) -m pip install --disable-pip-version-check --quiet --no-deps -e .
+	@echo "$(VENV) is ready"
 	@touch $@
 
 install: $(STAMP)  ## create .venv and install the locked dependencies
 
 run: $(STAMP)  ## run the Prefect pipeline flow on claims/: writes claimrec.duckdb and reports/
+	@echo "running the claimrec-pipeline flow on claims/ (without PREFECT_API_URL, Prefect first starts a temporary server: 10-20 s)…"
 	$(PY) flows/pipeline.py
 
 test: $(STAMP)  ## run the whole test suite, a test file per worker on two workers

@@ -10,6 +10,13 @@ from claimrec import pipeline, report, store
 from support import EXTRA_CLAIM
 
 
+def _started(config: pipeline.RunConfig, run_id: str) -> str:
+    """When a run started, as changes.md shows it (from the runs table, to the second, in UTC)."""
+    with duckdb.connect(str(config.db_path), read_only=True) as con:
+        (started,) = con.execute("SELECT started_at FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    return f"{started:%Y-%m-%d %H:%M:%S} UTC"
+
+
 def _edit(claims_file: Path) -> None:
     """Change two figures, remove one claim, add one."""
     text = claims_file.read_text().replace("value: 120", "value: 160").replace("value: 40\n", "value: 45\n")
@@ -21,8 +28,8 @@ def test_edits_keep_old_versions_and_are_reported(mini_config: pipeline.RunConfi
     first = pipeline.run_pipeline(mini_config).run_id
     changes = mini_config.reports_dir / report.CHANGES_NAME
     assert changes.read_text() == (
-        f"# Changes since the previous run\n\nRun `{first}` is the first run of this database: its 7 claims and"
-        " 1 findings are recorded as new.\n"
+        f"# Changes since the previous run\n\nRun `{first}` (started {_started(mini_config, first)}) is the first run"
+        " of this database: its 7 claims and 1 findings are recorded as new.\n"
     )
     _edit(mini_config.claims_dir / "claims.yaml")
     second = pipeline.run_pipeline(mini_config).run_id
@@ -49,7 +56,7 @@ def test_edits_keep_old_versions_and_are_reported(mini_config: pipeline.RunConfi
         changes.read_text()
         == f"""# Changes since the previous run
 
-Run `{second}`, compared with run `{first}`.
+Run `{second}` (started {_started(mini_config, second)}), compared with run `{first}` (started {_started(mini_config, first)}).
 
 ## Claims: 1 added, 2 changed, 1 retired
 
@@ -105,7 +112,8 @@ def test_an_identical_run_changes_no_history(mini_config: pipeline.RunConfig) ->
     pipeline.run_pipeline(mini_config)
     assert history() == before
     text = (mini_config.reports_dir / report.CHANGES_NAME).read_text()
-    assert "## Claims: 0 added, 0 changed, 0 retired" in text and "## Findings: 0 new, 0 resolved" in text
+    assert "## Claims" not in text and "## Findings" not in text  # empty sections are left out
+    assert text.endswith(").\n\nNo claim and no finding changed.\n")
 
 
 def test_a_removed_claim_that_comes_back_gets_the_next_version(mini_config: pipeline.RunConfig) -> None:

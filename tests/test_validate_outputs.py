@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -9,12 +12,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from claimrec import pipeline, store, validate
+from claimrec import datadocs, pipeline, store, validate
 from claimrec.errors import StageFailed, ValidationFailed
 from support import CLAIMS, MINI, reconciled, snapshot
 
 FINDING = "Fa125b4205d38b9b6"
 """The one finding of the mini claims: a-soldiers-killed against monitors-soldiers-killed."""
+
+MARCH = dt.datetime(2026, 3, 4, 5, 6, 7, 80910)
+NOVEMBER = dt.datetime(2027, 11, 12, 13, 14, 15, 161718)
+"""Two run start times (naive, in UTC, as `pipeline.Run.started_at`) that differ in every field."""
 
 
 def test_outputs_of_the_seed_meet_every_expectation(seed_db: duckdb.DuckDBPyConnection) -> None:
@@ -153,7 +160,7 @@ def test_a_run_records_the_output_outcomes_and_publishes_data_docs(mini_config: 
     assert pages == sorted(
         ["index.html"]
         + [f"expectations/{s.replace('.', '/')}.html" for s in suites]
-        + [f"validations/{s.replace('.', '/')}/{name}/19700101T000000.000000Z/claimrec-tallies.html" for s in suites]
+        + [f"validations/{s.replace('.', '/')}/{name}/{_stamp(run.started_at)}/claimrec-tallies.html" for s in suites]
     )
     index = (docs / "index.html").read_text(encoding="utf-8")
     assert all(f"validations/{s.replace('.', '/')}/{name}/" in index for s in suites)
@@ -172,13 +179,18 @@ def test_a_run_records_the_output_outcomes_and_publishes_data_docs(mini_config: 
     ]
 
 
-def test_same_claims_give_byte_identical_data_docs(mini_config: pipeline.RunConfig, tmp_path: Path) -> None:
-    """Another run over the same claims replaces the published Data Docs with the same bytes, and a run
-    elsewhere writes the same files."""
+def test_same_claims_give_byte_identical_data_docs(
+    mini_config: pipeline.RunConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another run over the same claims at the same run time replaces the published Data Docs with the same
+    bytes, and a run elsewhere writes the same files; a run at another time differs in the time it shows and
+    files under, and in nothing else."""
+    _starting_at(monkeypatch, MARCH)
     pipeline.run_pipeline(mini_config)
     docs = mini_config.reports_dir / validate.DOCS_DIR
     first = _relative(docs)
     assert len(first) > 20
+    march = _contents(docs)
     pipeline.run_pipeline(mini_config)
     assert _relative(docs) == first
     assert sorted(p.name for p in mini_config.reports_dir.iterdir()) == [
@@ -193,12 +205,24 @@ def test_same_claims_give_byte_identical_data_docs(mini_config: pipeline.RunConf
     pipeline.run_pipeline(other)
     assert _relative(other.reports_dir / validate.DOCS_DIR) == first
 
+    _starting_at(monkeypatch, NOVEMBER)
+    pipeline.run_pipeline(mini_config)
+    november = _contents(docs)
+    assert november != march
+    changed = {name for name in march if any(form in name or form in march[name] for form in _times(MARCH))}
+    assert len(changed) == 15  # the index and the page of each of the 14 validation results
+    assert _without_time(november, NOVEMBER) == _without_time(march, MARCH)
+    for time, other_time, contents in ((MARCH, NOVEMBER, march), (NOVEMBER, MARCH, november)):
+        text = "\n".join(contents) + "\n".join(contents.values())
+        assert _stamp(time) in text and _shown(time) in text
+        assert str(other_time.year) not in text and "1970" not in text
+
 
 def test_data_docs_carry_no_moment_of_rendering(mini_config: pipeline.RunConfig) -> None:
     """Great Expectations' random element ids, the time on the logo's address and the moment each batch was
     loaded are rewritten in the written pages (`datadocs.stabilise`): ids numbered per page, each link still
-    leading to its element; the run's fixed time in place of the load moment."""
-    pipeline.run_pipeline(mini_config)
+    leading to its element; the run's start time in place of the load moment."""
+    run = pipeline.run_pipeline(mini_config)
     docs = mini_config.reports_dir / validate.DOCS_DIR
     pages = {p: p.read_text(encoding="utf-8") for p in sorted(docs.rglob("*.html"))}
     assert len(pages) == 29
@@ -210,7 +234,96 @@ def test_data_docs_carry_no_moment_of_rendering(mini_config: pipeline.RunConfig)
     validation = next(t for p, t in pages.items() if p.name == "claimrec-tallies.html" and "unique_ids" in str(p))
     assert re.findall(r"collapse-body-(\d{6})", validation)[:2] == ["000001", "000001"]
     stamps = re.findall(r">ge_load_time</span>.*?<span[^>]*>([^<]*)</span>", validation, flags=re.S)
-    assert stamps == ["19700101T000000.000000Z"]
+    assert stamps == [_stamp(run.started_at)]
+
+
+def test_data_docs_load_only_files_of_the_site(mini_config: pipeline.RunConfig) -> None:
+    """Every script, style sheet, image and font a page or style sheet of the Data Docs loads is a file of the
+    site (the libraries are the copies claimrec ships, `datadocs.SHIPPED`), which it names by a relative
+    address; only links to follow lead elsewhere."""
+    pipeline.run_pipeline(mini_config)
+    docs = mini_config.reports_dir / validate.DOCS_DIR
+    assert snapshot(docs / datadocs.VENDOR) == {
+        str(docs / datadocs.VENDOR / p.relative_to(datadocs.ASSETS)): digest
+        for p, digest in ((Path(k), v) for k, v in snapshot(datadocs.ASSETS).items())
+    }
+    loads = re.compile(r"""<(?:script|img|link)\b[^>]*?\b(?:src|href)="([^"#]+)"|url\(['"]?([^'")]+)['"]?\)""")
+    files = sorted([*docs.rglob("*.html"), *docs.rglob("*.css")])
+    assert len(files) > 29
+    seen = set()
+    for page in files:
+        for match in loads.finditer(page.read_text(encoding="utf-8")):
+            address = match.group(1) or match.group(2)
+            if address.startswith("data:") or (page.name == "all.min.css" and address.endswith(".ttf")):
+                continue  # Font Awesome's TrueType fallbacks are not shipped: browsers load the WOFF2 fonts
+            assert not re.match(r"[a-z]+:|//", address), f"{page}: {address}"
+            target = (page.parent / address.split("?")[0]).resolve()
+            assert target.is_file() and target.is_relative_to(docs.resolve()), f"{page}: {address}"
+            seen.add(target.relative_to(docs.resolve()).as_posix())
+    used = {target for target in datadocs.SHIPPED.values()}
+    used |= {f"{datadocs.VENDOR}/fontawesome-free-6.6.0/webfonts/{p.name}" for p in datadocs.ASSETS.rglob("*.woff2")}
+    assert used <= seen
+    assert "integrity=" not in (docs / "index.html").read_text(encoding="utf-8")
+
+
+def test_shipped_files_are_those_of_sources_md() -> None:
+    """Each file under datadocs_assets/ is listed in its SOURCES.md with its SHA-256, and all of them come to
+    less than 2 MB."""
+    listed = re.findall(
+        r"^\| `([^`]+)` \| `([^`]+)` \| ([\d.]+) \| [^|]+ \| `([0-9a-f]{64})` \|",
+        (datadocs.ASSETS / "SOURCES.md").read_text(encoding="utf-8"),
+        flags=re.M,
+    )
+    shipped = sorted(p for p in datadocs.ASSETS.rglob("*") if p.is_file() and p.name != "SOURCES.md")
+    assert sorted(name for name, *_ in listed) == [p.relative_to(datadocs.ASSETS).as_posix() for p in shipped]
+    for name, _package, version, digest in listed:
+        assert hashlib.sha256((datadocs.ASSETS / name).read_bytes()).hexdigest() == digest, name
+        assert name.split("/")[0].endswith(f"-{version}"), name
+    assert sum(p.stat().st_size for p in shipped) < 2_000_000
+    for target in datadocs.SHIPPED.values():
+        assert target.startswith(("static/images/", f"{datadocs.VENDOR}/")), target
+        if target.startswith(datadocs.VENDOR):
+            assert (datadocs.ASSETS / target.removeprefix(f"{datadocs.VENDOR}/")).is_file(), target
+
+
+def test_shipped_files_have_the_digests_the_pages_give() -> None:
+    """Where Great Expectations' page templates give a file's SHA-384 (`integrity`), the copy shipped for that
+    address has it."""
+    import great_expectations
+
+    templates = Path(great_expectations.__file__).parent / "render" / "view" / "templates"
+    pinned = {
+        url: digest
+        for template in sorted(templates.rglob("*.j2"))
+        for url, digest in re.findall(
+            r'src="(https://[^"]+)"\s+integrity="sha384-([^"]+)"', template.read_text(encoding="utf-8")
+        )
+    }
+    assert len(pinned) == 2
+    for url, digest in pinned.items():
+        copy = datadocs.ASSETS / datadocs.SHIPPED[url].removeprefix(f"{datadocs.VENDOR}/")
+        assert base64.b64encode(hashlib.sha384(copy.read_bytes()).digest()).decode() == digest, url
+
+
+def test_a_page_loading_a_file_not_shipped_is_refused(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(
+        '<a href="https://example.org/read-more">more</a><script src="https://cdn.example.org/x.js"></script>',
+        encoding="utf-8",
+    )
+    with pytest.raises(datadocs.RemoteAssetError, match="https://cdn.example.org/x.js"):
+        datadocs.stabilise(site, MARCH)
+    (site / "index.html").write_text(
+        '<a href="https://example.org/read-more">more</a><script src="https://code.jquery.com/jquery-3.7.1.min.js">'
+        "</script>",
+        encoding="utf-8",
+    )
+    datadocs.stabilise(site, MARCH)
+    assert (site / "index.html").read_text(encoding="utf-8") == (
+        '<a href="https://example.org/read-more">more</a><script src="static/vendor/jquery-3.7.1/jquery.min.js">'
+        "</script>"
+    )
 
 
 def test_a_broken_output_fails_the_run_and_publishes_nothing(mini_config: pipeline.RunConfig, monkeypatch) -> None:
@@ -236,3 +349,48 @@ def test_a_broken_output_fails_the_run_and_publishes_nothing(mini_config: pipeli
 
 def _relative(folder: Path) -> dict[str, str]:
     return {str(Path(k).relative_to(folder)): v for k, v in snapshot(folder).items()}
+
+
+def _starting_at(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
+    """Make the runs that follow start at `moment`, as far as what they record and render is concerned."""
+    new_run = pipeline.new_run
+
+    def starting(config: pipeline.RunConfig, flow_run_id: str | None = None) -> pipeline.Run:
+        run = new_run(config, flow_run_id)
+        run.started_at = moment
+        return run
+
+    monkeypatch.setattr(pipeline, "new_run", starting)
+
+
+def _contents(folder: Path) -> dict[str, str]:
+    """The pages of the Data Docs in `folder` by their relative path, and the SHA-256 of each other file."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        if p.suffix == ".html"
+        else hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _stamp(moment: dt.datetime) -> str:
+    """How Great Expectations names the folder of a result, and shows the moment its batch was loaded."""
+    return moment.strftime("%Y%m%dT%H%M%S.%fZ")
+
+
+def _shown(moment: dt.datetime) -> str:
+    """How the index shows the run time of a result."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _times(moment: dt.datetime) -> set[str]:
+    """Every form in which the Data Docs carry the run time `moment` (naive, in UTC)."""
+    seconds = moment.replace(tzinfo=dt.UTC).timestamp()
+    return {_stamp(moment), _shown(moment), moment.strftime("%Y-%m-%dT%H:%M:%SZ"), repr(seconds)}
+
+
+def _without_time(contents: dict[str, str], moment: dt.datetime) -> dict[str, str]:
+    """`contents` with each form of the run time `moment`, in file names and in pages, replaced by a mark."""
+    pattern = re.compile("|".join(re.escape(form) for form in sorted(_times(moment), key=len, reverse=True)))
+    return {pattern.sub("<time>", name): pattern.sub("<time>", text) for name, text in contents.items()}

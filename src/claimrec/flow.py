@@ -6,11 +6,17 @@ finish. Bad input, a failed expectation or a broken database fail the flow run a
 the message. Tasks pass the run object in memory and never cache (a cached frame would be hashed on every
 call). `flows/pipeline.py` runs this flow once; `claimrec serve` serves it on a schedule; `prefect.yaml`
 deploys it to a work pool.
+
+After publishing, the flow run shows its results in the Prefect UI as artifacts (`publish_artifacts`): the
+Markdown report, a table of the findings and links to the HTML report and the Data Docs. Its last log line
+(`finished_line`) says what was found and where the reports are. Great Expectations' INFO lines are kept out
+of the flow's log (`quiet_library_logs`).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,16 +26,30 @@ from claimrec import settings
 settings.apply_defaults()  # before Prefect is imported: it reads its settings then
 
 from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 
-from claimrec import pipeline, stages, validate  # noqa: E402
-from claimrec.errors import WriterBusy  # noqa: E402
+from claimrec import gx_runner, pipeline, report, report_html, stages, store, validate  # noqa: E402
+from claimrec.errors import TooManyContradictions, WriterBusy  # noqa: E402
 from claimrec.runs.lock import WriterLock  # noqa: E402
 
 FLOW_NAME = "claimrec-pipeline"
 LOCK_RETRY_DELAYS = [10, 60, 300]
 """Seconds between the attempts of the `lock` task when another run holds the writer lock (backoff)."""
+QUIET_LOGGERS = ("great_expectations",)
+"""Libraries whose INFO lines stay out of the flow's log (their warnings and errors still show)."""
+REPORT_ARTIFACT_CHARS = 20_000
+"""The Markdown report is shown whole in its artifact up to this many characters, else cut at a line's end."""
+FINDINGS_ARTIFACT_ROWS = 200
+"""The findings table artifact shows at most this many findings (definite first, widest margin first)."""
+ARTIFACT_KEYS = {
+    "report": "claimrec-report",
+    "findings": "claimrec-findings",
+    "html": "claimrec-html-report",
+    "docs": "claimrec-data-docs",
+}
+"""The keys of the artifacts each flow run creates (the UI's Artifacts page keeps each key's history)."""
 
 
 def retry_only_when_busy(task: Any, task_run: Any, state: Any) -> bool:
@@ -90,21 +110,121 @@ def claimrec_pipeline(
             The task tries 4 times, 10, 60 and 300 s apart, then the flow run fails with WriterBusy.
 
     Returns:
-        The run id, the row counts of the main tables and the number of definite contradictions.
+        The run id, the row counts of the main tables, the number of definite contradictions and, under
+        `summary`, the run's last log line (`finished_line`).
     """
     logger = get_run_logger()
+    quiet_library_logs()
     config = pipeline.RunConfig(Path(claims_dir), Path(db_path), Path(reports_dir))
-    run = pipeline.run_pipeline(
-        config,
-        progress=lambda name, summary, seconds: logger.info("%s: %s (%.2f s)", name, summary, seconds),
-        fail_on_contradictions=fail_on_contradictions,
-        flow_run_id=flow_run.get_id(),
-        take_lock=lambda: take_writer_lock(db_path, lock_wait_seconds),
-        call_stage=lambda name, stage, run: TASKS[name](name, stage, run),
-    )
+    try:
+        run = pipeline.run_pipeline(
+            config,
+            progress=lambda name, summary, seconds: logger.info("%s: %s (%.2f s)", name, summary, seconds),
+            fail_on_contradictions=fail_on_contradictions,
+            flow_run_id=flow_run.get_id(),
+            take_lock=lambda: take_writer_lock(db_path, lock_wait_seconds),
+            call_stage=lambda name, stage, run: TASKS[name](name, stage, run),
+        )
+    except TooManyContradictions:  # published all the same: show what was published, then fail
+        publish_artifacts(config)
+        raise
     own, called = sum(run.stage_seconds.values()), sum(run.call_seconds.values())
     logger.info("stages: %.2f s of work, %.2f s of task bookkeeping around it", own, called - own)
-    return {"run_id": run.run_id, **run.counts, "definite_findings": run.definite_findings}
+    publish_artifacts(config)
+    result = {"run_id": run.run_id, **run.counts, "definite_findings": run.definite_findings}
+    result["summary"] = finished_line(result, config)
+    logger.info("%s", result["summary"])
+    return result
+
+
+def quiet_library_logs(names: tuple[str, ...] = QUIET_LOGGERS) -> None:
+    """Raise the level of the loggers of `names` and of their descendants to WARNING.
+
+    Great Expectations sets one of its loggers to INFO when it is imported (its ephemeral Data Docs site logs
+    "Created temporary directory ..." on every context), so it is imported first, then the levels are set:
+    the import costs nothing more here, the validate stage needs it anyway."""
+    gx_runner.gx()
+    for name in names:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger) and any(name.startswith(f"{n}.") for n in names) and logger.level:
+            logger.setLevel(logging.WARNING)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def finished_line(result: dict, config: pipeline.RunConfig) -> str:
+    """The flow run's last log line (and what `flows/pipeline.py` prints): what was found, and where the reports
+    and the database are."""
+    reports_dir, db_path = config.reports_dir.resolve(), config.db_path.resolve()
+    quantities = f"{result['quantities']} {'quantity' if result['quantities'] == 1 else 'quantities'}"
+    return (
+        f"{FLOW_NAME} finished: {_plural(result['claims'], 'claim')}, {quantities},"
+        f" {_plural(result['findings'], 'finding')} ({result['definite_findings']} definite);"
+        f" reports in {reports_dir} ({report_html.HTML_NAME}, {report.REPORT_NAME}), database {db_path}"
+    )
+
+
+def _findings_rows(db_path: Path, limit: int) -> tuple[list[dict], int]:
+    """The first `limit` findings of the published database (definite first, then the widest margin), as rows
+    for a table artifact, and how many findings there are."""
+    con = store.read_only(db_path)
+    try:
+        total = con.execute("SELECT count(*) FROM findings").fetchone()[0]
+        rows = con.execute(
+            """SELECT kind, certainty, quantity_id, margin, message FROM findings
+               ORDER BY certainty = 'definite' DESC, margin DESC, finding_id LIMIT ?""",
+            [limit],
+        ).fetchall()
+    finally:
+        con.close()
+    columns = ("kind", "certainty", "quantity", "margin", "message")
+    return [dict(zip(columns, row, strict=True)) for row in rows], total
+
+
+def _trimmed(text: str, limit: int, whole: Path) -> str:
+    """`text`, or its first lines up to `limit` characters with a note naming the whole file."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit("\n", 1)[0]
+    return f"{cut}\n\n---\n\n*Cut at {len(cut):,} of {len(text):,} characters: the whole report is `{whole}`.*\n"
+
+
+def publish_artifacts(config: pipeline.RunConfig) -> None:
+    """Show the published results in the flow run's artifacts (keys `ARTIFACT_KEYS`): the Markdown report
+    (cut past `REPORT_ARTIFACT_CHARS`), the findings as a table (the first `FINDINGS_ARTIFACT_ROWS`, the
+    description saying when it is cut), and `file://` links to the HTML report and the Data Docs."""
+    reports_dir = config.reports_dir.resolve()
+    markdown_path = reports_dir / report.REPORT_NAME
+    create_markdown_artifact(
+        _trimmed(markdown_path.read_text(encoding="utf-8"), REPORT_ARTIFACT_CHARS, markdown_path),
+        key=ARTIFACT_KEYS["report"],
+        description=f"The discrepancy report, `{markdown_path}`",
+    )
+    rows, total = _findings_rows(config.db_path.resolve(), FINDINGS_ARTIFACT_ROWS)
+    shown = (
+        f"all {total}"
+        if len(rows) == total
+        else f"the first {len(rows)} of {total} (definite first, widest margin first)"
+    )
+    create_table_artifact(
+        rows,
+        key=ARTIFACT_KEYS["findings"],
+        description=f"Findings: {shown}; all of them are in the `findings` table of `{config.db_path.resolve()}`",
+    )
+    html = reports_dir / report_html.HTML_NAME
+    create_link_artifact(
+        html.as_uri(), link_text=str(html), key=ARTIFACT_KEYS["html"], description="The HTML report (charts, tables)"
+    )
+    docs = reports_dir / validate.DOCS_DIR / "index.html"
+    create_link_artifact(
+        docs.as_uri(),
+        link_text=str(docs),
+        key=ARTIFACT_KEYS["docs"],
+        description="Great Expectations' Data Docs of the run's validation",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,5 +250,5 @@ def main(argv: list[str] | None = None) -> int:
     if state.is_failed():
         print(f"{FLOW_NAME} failed: {state.message}", file=sys.stderr)
         return 1
-    print(f"{FLOW_NAME} finished: {state.result()}")
+    print(state.result()["summary"])
     return 0

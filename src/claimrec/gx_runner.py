@@ -100,8 +100,10 @@ def validate_tallies(
     tallies: list[Tally], run_name: str, run_time: dt.datetime, docs: Path | None = None
 ) -> list[bool]:
     """Whether Great Expectations finds each tally met (no offending row), in the order of `tallies`, from one
-    checkpoint run named `run_name` at `run_time`; with `docs`, the Data Docs of the run are built there (a
-    folder that must not exist yet)."""
+    checkpoint run named `run_name` at `run_time` (a naive time is in UTC); with `docs`, the Data Docs of the
+    run are built there (a folder that must not exist yet)."""
+    if run_time.tzinfo is None:  # Great Expectations would take it to be local time
+        run_time = run_time.replace(tzinfo=dt.UTC)
     great_expectations = gx()
     import pandas as pd
 

@@ -40,6 +40,14 @@ class Document:
     language: str
     sha256: str
     text: str = field(repr=False, compare=False)
+    url: str | None = None
+    """Where the document is published (http or https)."""
+    retrieved: dt.date | None = None
+    """When the text was taken from `url`."""
+    revision: str | None = None
+    """Which version of the document the text is (a revision id, an edition)."""
+    published: dt.date | None = None
+    """When the document (or this revision of it) was published."""
 
 
 @dataclass(frozen=True)
@@ -251,6 +259,7 @@ def _frame_types(kind: type, columns: list[str]) -> dict[str, pl.DataType]:
         "int": pl.Int32,
         "bool": pl.Boolean,
         "float | None": pl.Float64,
+        "dt.date | None": pl.Date,
     }
     hints = kind.__annotations__
     return {col: mapping[hints[col]] for col in columns if hints[col] in mapping}

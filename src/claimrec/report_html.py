@@ -21,7 +21,15 @@ from markupsafe import Markup
 
 from claimrec import report_charts
 from claimrec.model import format_number
-from claimrec.report import FINDINGS_SHOWN, PER_KIND_SHOWN, _rows, check_counts, summary_counts
+from claimrec.report import (
+    FINDINGS_SHOWN,
+    PER_KIND_SHOWN,
+    _rows,
+    check_counts,
+    documents,
+    group_findings,
+    summary_counts,
+)
 
 HTML_NAME = "index.html"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -73,7 +81,8 @@ def render_html(con: duckdb.DuckDBPyConnection, counts: dict | None = None) -> s
         "kinds": _kinds(con),
         "n_contested": con.execute("SELECT count(*) FROM contested_quantities").fetchone()[0],
         "contested": contested,
-        "groups": _groups(findings),
+        "groups": group_findings(findings),
+        "documents": documents(con),
         "n_findings": n_findings,
         "findings_summarised": n_findings > FINDINGS_SHOWN,
         "per_kind": PER_KIND_SHOWN,
@@ -247,20 +256,6 @@ def _difference(whole: str, part: str) -> str:
     if len(w) != len(p):
         return part
     return ", ".join(x for x, y in zip(p, w, strict=True) if x != y) or part
-
-
-def _groups(findings: list[dict]) -> list[dict]:
-    """Findings grouped when they involve the same sources over the same period, in order of their first."""
-    groups: dict[tuple, dict] = {}
-    for f in findings:
-        key = (tuple(sorted(set(f["source_ids"]))), f["period_start"], f["period_end"])
-        group = groups.setdefault(key, {"findings": [], "period": f["period"], "sources": ""})
-        group["findings"].append(f)
-    for group in groups.values():
-        names = {c["claim_id"]: c["source_name"] for f in group["findings"] for c in f["claims"]}
-        sources = sorted(set(names.values()))
-        group["sources"] = sources[0] if len(sources) == 1 else ", ".join(sources[:-1]) + " and " + sources[-1]
-    return list(groups.values())
 
 
 def _table_claims(con: duckdb.DuckDBPyConnection, linked: dict[str, dict], shown_findings: set[str]) -> list[dict]:

@@ -2,9 +2,10 @@
 
 Prefect schedules runs only on a real server: the temporary server a flow starts for itself refuses to
 ("Cannot schedule flows on an ephemeral server"). So when no PREFECT_API_URL is configured, `serve` starts
-`prefect server start` on a free port of 127.0.0.1 (its database under PREFECT_HOME), waits until the
-server's health check answers, and stops the server again when serving ends: on Ctrl-C, on SIGTERM, or on an
-error. With PREFECT_API_URL configured (environment or Prefect profile), it serves on that server.
+`prefect server start` on a free port of 127.0.0.1 (its database under PREFECT_HOME, its UI pointed at that
+port's API), waits until the server's health check answers, and stops the server again when serving ends:
+on Ctrl-C, on SIGTERM, or on an error. With PREFECT_API_URL configured (environment or Prefect profile), it
+serves on that server.
 
 The deployment's schedule stays active when serving stops (`pause_on_shutdown=False`): runs that come due
 meanwhile wait on the server until a `serve` process is back.
@@ -54,7 +55,9 @@ def _free_port() -> int:
 
 
 class LocalServer:
-    """A `prefect server start` subprocess on a free port of 127.0.0.1, in a process group of its own."""
+    """A `prefect server start` subprocess on a free port of 127.0.0.1, in a process group of its own, its UI
+    pointed at its own API (`PREFECT_SERVER_UI_API_URL`; left at its default, the UI would look for the API on
+    port 4200 and show "Unable to connect to Prefect server")."""
 
     def __init__(self, home: Path):
         self.port = _free_port()
@@ -70,6 +73,8 @@ class LocalServer:
 
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
         settings.apply_defaults(env)
+        # the UI asks the API at this address, which defaults to port 4200 whatever `--port` says
+        env["PREFECT_SERVER_UI_API_URL"] = self.api_url
         command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(self.port)]
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(

@@ -43,7 +43,7 @@ def parse(run: Run) -> str:
 
 def validate(run: Run) -> str:
     """Run the Great Expectations suite over the claims."""
-    outcomes = expectations.validate(run.claimset)
+    outcomes = expectations.validate(run.claimset, run_time=run.started_at)
     run.validations = expectations.outcomes_frame(run.run_id, outcomes)
     return f"{len(outcomes)} expectations met"
 
@@ -63,7 +63,7 @@ def reconcile(run: Run) -> str:
 def verify(run: Run) -> str:
     """Check the reconciled outputs with Great Expectations; render the run's Data Docs beside the reports."""
     outcomes = expectations.verify_outputs(
-        run.building, run.run_id, run.claimset, run.report_building / expectations.DOCS_DIR
+        run.building, run.run_id, run.claimset, run.report_building / expectations.DOCS_DIR, run.started_at
     )
     return f"{len(outcomes)} output expectations met"
 

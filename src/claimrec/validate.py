@@ -25,7 +25,6 @@ from claimrec.suites import ID_LIMIT, Tally
 __all__ = [
     "DOCS_DIR",
     "ID_LIMIT",
-    "RUN_TIME",
     "Outcome",
     "import_in_background",
     "outcomes_frame",
@@ -37,10 +36,6 @@ __all__ = [
 
 DOCS_DIR = "validation"
 """The folder of the reports that holds the Data Docs."""
-
-RUN_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-"""The run time every result carries, so that the same claims render the same Data Docs; when a run
-happened is in the `runs` table."""
 
 import_in_background = gx_runner.import_in_background
 
@@ -67,11 +62,14 @@ _claim_tallies: dict[str, list[Tally]] = {}
 _claim_tallies_lock = threading.Lock()
 
 
-def validate(claimset: ClaimSet, frame: pl.DataFrame | None = None) -> list[Outcome]:
-    """Run the claim and source suites over the claims (or over `frame`); raise `ValidationFailed` naming
-    the broken claims. Only validation: the benchmarks time this call."""
+def validate(
+    claimset: ClaimSet, frame: pl.DataFrame | None = None, run_time: dt.datetime | None = None
+) -> list[Outcome]:
+    """Run the claim and source suites over the claims (or over `frame`) as a Great Expectations run at
+    `run_time` (by default now); raise `ValidationFailed` naming the broken claims. Only validation: the
+    benchmarks time this call."""
     tallies = suites.claim_tallies(claimset, claimset.claims_frame() if frame is None else frame)
-    outcomes = judge(tallies, run_name(claimset))
+    outcomes = judge(tallies, run_name(claimset), run_time=run_time)
     _raise_failures(outcomes)
     if frame is None:
         with _claim_tallies_lock:  # kept for the Data Docs of this claim set's run (see `verify_outputs`)
@@ -89,15 +87,19 @@ def validate_outputs(con: duckdb.DuckDBPyConnection, name: str = "claimrec") -> 
     return outcomes, tallies
 
 
-def verify_outputs(building: Path, run_id: str, claimset: ClaimSet, docs: Path | None = None) -> list[Outcome]:
+def verify_outputs(
+    building: Path, run_id: str, claimset: ClaimSet, docs: Path | None = None, run_time: dt.datetime | None = None
+) -> list[Outcome]:
     """The output suites over the database being built: a failure raises (nothing is published);
     otherwise their outcomes go into its `validations` table. With `docs`, the same Great Expectations run
-    also covers the claim suites of this run and renders the Data Docs of both into `docs`."""
+    also covers the claim suites of this run and renders the Data Docs of both into `docs`. The run is dated
+    `run_time`, the run's start (by default now; a naive time is in UTC): the same claims at the same
+    `run_time` give byte-identical Data Docs."""
     con = store.connect(building)
     try:
         tallies = suites.output_tallies(con)
         claims = _kept_claim_tallies(claimset) if docs is not None else []
-        outcomes = judge(claims + tallies, run_name(claimset), docs)[len(claims) :]
+        outcomes = judge(claims + tallies, run_name(claimset), docs, run_time)[len(claims) :]
         _raise_failures(outcomes)
         con.register("incoming", outcomes_frame(run_id, outcomes))
         try:
@@ -117,10 +119,13 @@ def _kept_claim_tallies(claimset: ClaimSet) -> list[Tally]:
     return kept if kept is not None else suites.claim_tallies(claimset, claimset.claims_frame())
 
 
-def judge(tallies: list[Tally], name: str, docs: Path | None = None) -> list[Outcome]:
-    """The outcome of each tally, as Great Expectations judges it in one run named `name` at `RUN_TIME`
-    (with its Data Docs in `docs`)."""
-    verdicts = gx_runner.validate_tallies(tallies, name, RUN_TIME, docs)
+def judge(
+    tallies: list[Tally], name: str, docs: Path | None = None, run_time: dt.datetime | None = None
+) -> list[Outcome]:
+    """The outcome of each tally, as Great Expectations judges it in one run named `name` at `run_time` (by
+    default now; a naive time is in UTC), with its Data Docs in `docs`."""
+    when = dt.datetime.now(dt.UTC) if run_time is None else run_time
+    verdicts = gx_runner.validate_tallies(tallies, name, when, docs)
     return [
         Outcome(t.type, t.column, met, t.element_count, t.unexpected_count, t.observed_value, t.unexpected_ids)
         for t, met in zip(tallies, verdicts, strict=True)

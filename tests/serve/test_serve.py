@@ -1,5 +1,7 @@
 """`claimrec serve` for real: with no PREFECT_API_URL it starts its own Prefect server, serves the flow on a
-cron schedule, runs it when asked, and stops the server when it is stopped.
+cron schedule, runs it when asked, and stops the server when it is stopped. The UI address it prints works:
+opened in headless Chromium, the page lists the deployment (the UI talks to this server's API, not to the
+default port's).
 
 Kept apart from tests/flows (whose session-wide test server is not used here): this test talks only to the
 server that `claimrec serve` starts, in a PREFECT_HOME of its own.
@@ -20,12 +22,16 @@ from pathlib import Path
 import duckdb
 import httpx
 import pytest
+from browser import chromium, open_page
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from claimrec import settings
+
+UI_WAIT_SECONDS = 60.0
+"""How long the UI's page may take to show the deployment (the JS app loads, then asks the API)."""
 
 
 class Output:
@@ -59,6 +65,25 @@ class Output:
         while (line := self._queue.get(timeout=30)) is not None:
             self.lines.append(line)
         return "\n".join(self.lines)
+
+
+def shown_text(ui_page: str, expected: tuple[str, ...], timeout: float = UI_WAIT_SECONDS) -> str:
+    """The text the page at `ui_page` shows once it contains every one of `expected` (the UI fills its parts
+    in as their requests answer: read every 0.5 s, for at most `timeout` seconds); fails with the last text
+    shown otherwise."""
+    with chromium() as browser:
+        page = open_page(browser, ui_page)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                text = page.evaluate("document.body.innerText")
+                if all(e in text for e in expected):
+                    return text
+                if time.monotonic() > deadline:
+                    pytest.fail(f"{ui_page} did not show {expected} within {timeout} s; it shows:\n{text}")
+                time.sleep(0.5)
+        finally:
+            page.socket.close()
 
 
 def _gone(pid: int) -> bool:
@@ -112,6 +137,10 @@ def test_serve_schedules_runs_and_stops_its_server(mini: Path) -> None:
                 "reports_dir": str(work / "reports"),
                 "fail_on_contradictions": None,
             }
+            # the printed UI address works: its deployments page lists this deployment
+            text = shown_text(f"{ui}/deployments", ("nightly", "claimrec-pipeline"))
+            # the UI's words when it cannot reach its API (Prefect 3.9 says the second, naming the address it tried)
+            assert "Unable to connect" not in text and "Can't connect" not in text
             flow_run = run_deployment("claimrec-pipeline/nightly", timeout=120, poll_interval=1)
         assert flow_run.state.is_completed(), flow_run.state
 

@@ -6,9 +6,11 @@ once, and the claims that name what it would have defined are reported as naming
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from claimrec.ingest.yaml_reader import Reader, _Map, kind
 from claimrec.model import (
@@ -24,6 +26,11 @@ from claimrec.model import (
 )
 
 REFERENCE_FILES = ("documents.yaml", "sources.yaml", "taxonomy.yaml", "qualifiers.yaml")
+DOCUMENT_FIELDS = ("id", "title", "path", "origin", "licence", "language")
+"""The fields every document has."""
+PROVENANCE_FIELDS = ("url", "retrieved", "revision", "published")
+"""The fields a document may have: where it is published, when its text was taken, which version it is, and
+when that version was published."""
 TAXONOMY_KEYS = {"metric": "metrics", "side": "sides", "category": "categories"}
 
 
@@ -47,8 +54,9 @@ def read_documents(r: Reader) -> dict[str, Document | None]:
     path = r.root / "documents.yaml"
     documents: dict[str, Document | None] = {}
     for m in _read_list(r, path, "documents"):
-        r.unknown_keys(path, m, ("id", "title", "path", "origin", "licence", "language"))
-        values = {k: r.text(path, m, k) for k in ("id", "title", "path", "origin", "licence", "language")}
+        r.unknown_keys(path, m, DOCUMENT_FIELDS + PROVENANCE_FIELDS)
+        values = {k: r.text(path, m, k) for k in DOCUMENT_FIELDS}
+        provenance = _provenance(r, path, m, values["id"])
         if None in values.values():
             continue
         text_path = r.root / values["path"]
@@ -82,8 +90,51 @@ def read_documents(r: Reader) -> dict[str, Document | None]:
             values["language"],
             hashlib.sha256(data).hexdigest(),
             text,
+            **provenance,
         )
     return documents
+
+
+def _provenance(r: Reader, path: Path, m: _Map, document_id: str | None) -> dict:
+    """The optional provenance fields of a document (`PROVENANCE_FIELDS`), each None when absent or wrong (a
+    wrong one is a problem, so the run stops; the document is still read, so its claims are checked)."""
+    r.what = "document"
+    try:
+        url = r.text(path, m, "url", document_id, required=False)
+        if url is not None:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc or re.search(r"\s", url):
+                r.problem(
+                    path,
+                    m.lines["url"],
+                    "not a web address: write the full http:// or https:// address of the document",
+                    document_id,
+                    "url",
+                )
+                url = None
+        dates = {k: _document_date(r, path, m, k, document_id) for k in ("retrieved", "published")}
+        revision = r.text(path, m, "revision", document_id, required=False)
+    finally:
+        r.what = "claim"
+    return {"url": url, "revision": revision, **dates}
+
+
+def _document_date(r: Reader, path: Path, m: _Map, key: str, document_id: str | None) -> dt.date | None:
+    """A date field of a document: YYYY-MM-DD, as YAML reads it or as quoted text."""
+    value = m.get(key)
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    r.problem(path, m.lines[key], "not a date: write the day as YYYY-MM-DD", document_id, key)
+    return None
 
 
 def read_sources(r: Reader, sides: set[str]) -> dict[str, Source]:

@@ -15,7 +15,11 @@ CREATE TABLE documents (
     origin      VARCHAR NOT NULL,
     licence     VARCHAR NOT NULL,
     language    VARCHAR NOT NULL,
-    sha256      VARCHAR NOT NULL
+    sha256      VARCHAR NOT NULL,
+    url         VARCHAR,
+    retrieved   DATE,
+    revision    VARCHAR,
+    published   DATE
 );
 COMMENT ON TABLE documents IS 'Texts that claims quote from, kept in the repository under claims/documents/';
 COMMENT ON COLUMN documents.document_id IS 'Stable id of the document, referenced by claims.document_id';
@@ -25,6 +29,10 @@ COMMENT ON COLUMN documents.origin IS 'Where the text comes from';
 COMMENT ON COLUMN documents.licence IS 'Licence under which the text is kept';
 COMMENT ON COLUMN documents.language IS 'Language of the text (ISO 639-1 code)';
 COMMENT ON COLUMN documents.sha256 IS 'SHA-256 of the text file as read in this run';
+COMMENT ON COLUMN documents.url IS 'Web address (http or https) where the document is published; NULL when not given';
+COMMENT ON COLUMN documents.retrieved IS 'Date the text was taken from the document; NULL when not given';
+COMMENT ON COLUMN documents.revision IS 'Which version of the document the text is (such as a wiki revision id); NULL when not given';
+COMMENT ON COLUMN documents.published IS 'Date the document, or the version the text is, was published; NULL when not given';
 
 CREATE TABLE sources (
     source_id   VARCHAR PRIMARY KEY,
