@@ -138,17 +138,22 @@ def chromium() -> Iterator[str]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def open_page(browser: str, address: Path | str) -> Page:
+def open_page(browser: str, address: Path | str, offline: bool = False) -> Page:
     """Open `address` (a file, or a URL) in a new tab, wait until it has loaded and its script ran, and return
-    the page."""
+    the page. `offline` emulates a machine with no network: any request beyond the file fails."""
     request = urllib.request.Request(f"{browser}/json/new?about:blank", method="PUT")
     with urllib.request.urlopen(request, timeout=30) as answer:
         target = json.loads(answer.read())
     page = Page(target["webSocketDebuggerUrl"])
     for domain in ("Runtime", "Log", "Page", "Network"):
         page.send(f"{domain}.enable")
+    if offline:
+        page.send(
+            "Network.emulateNetworkConditions",
+            {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
     url = address.resolve().as_uri() if isinstance(address, Path) else address
     page.send("Page.navigate", {"url": url})
     page.wait_for("Page.loadEventFired")
-    page.evaluate("new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)))")
+    page.evaluate("new Promise(r => requestAnimationFrame(() => setTimeout(r, 100)))")
     return page

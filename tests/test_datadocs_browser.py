@@ -5,13 +5,11 @@ and nothing but the site's own files is requested (the libraries the pages load 
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import Page, chromium
+from browser import Page, chromium, open_page
 
 from claimrec import pipeline, validate
 
@@ -24,25 +22,6 @@ def browser() -> Iterator[str]:
     """A headless Chromium (`browser.chromium`), started once for the module."""
     with chromium() as address:
         yield address
-
-
-def open_offline(browser: str, path: Path) -> Page:
-    """Open `path` in a new tab with the network emulated as offline, wait until it has loaded and its
-    script ran, and return the page."""
-    request = urllib.request.Request(f"{browser}/json/new?about:blank", method="PUT")
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        target = json.loads(answer.read())
-    page = Page(target["webSocketDebuggerUrl"])
-    for domain in ("Runtime", "Log", "Page", "Network"):
-        page.send(f"{domain}.enable")
-    page.send(
-        "Network.emulateNetworkConditions",
-        {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
-    )
-    page.send("Page.navigate", {"url": path.resolve().as_uri()})
-    page.wait_for("Page.loadEventFired")
-    page.evaluate("new Promise(r => requestAnimationFrame(() => setTimeout(r, 100)))")
-    return page
 
 
 def failed_loads(page: Page) -> list[str]:
@@ -78,7 +57,7 @@ def test_data_docs_list_every_result_with_the_run_time_offline(browser: str, min
     shown_time = run.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")  # the run's start (UTC)
     assert not shown_time.startswith("1970")
 
-    index = open_offline(browser, docs / "index.html")
+    index = open_page(browser, docs / "index.html", offline=True)
     pages = index.evaluate(f"$('{RESULTS}').bootstrapTable('getOptions').totalPages")
     assert pages >= 2  # ten rows a page: the rows of every page are read
     rows = []
@@ -104,7 +83,7 @@ def test_data_docs_list_every_result_with_the_run_time_offline(browser: str, min
 
     result = suites["claims.ids"]
     assert result.parent.name == run.started_at.strftime("%Y%m%dT%H%M%S.%fZ")
-    page = open_offline(browser, result)
+    page = open_page(browser, result, offline=True)
     rows = page.evaluate("""Array.from(document.querySelectorAll('table tbody tr'))
         .filter(r => r.offsetParent !== null).map(r => r.innerText.replace(/\\s+/g, ' ').trim())""")
     expectations = [r for r in rows if "No offender of" in r]

@@ -342,34 +342,12 @@ def tally(frame: pl.DataFrame, suites: Mapping[str, Sequence[Check]], id_column:
         column = ", ".join(f"{prefix}{n}" for n in names) or None
         if kind in TABLE_CHECKS:
             offending, observed = TABLE_CHECKS[kind](kw, list(frame.columns))
-            found.append(
-                Tally(
-                    suite,
-                    kind,
-                    column,
-                    kw.get("description"),
-                    offending,
-                    None,
-                    None,
-                    json.dumps(observed, default=str, sort_keys=True),
-                    (),
-                )
-            )
-            continue
-        count, named = counted[f"n{i}"], counted[f"ids{i}"]
-        found.append(
-            Tally(
-                suite,
-                kind,
-                column,
-                kw.get("description"),
-                count,
-                frame.height,
-                count,
-                None,
-                tuple(sorted({"(none)" if n is None else str(n) for n in named})),
-            )
-        )
+            counts = (offending, None, None, json.dumps(observed, default=str, sort_keys=True), ())
+        else:
+            count, named = counted[f"n{i}"], counted[f"ids{i}"]
+            ids = tuple(sorted({"(none)" if n is None else str(n) for n in named}))
+            counts = (count, frame.height, count, None, ids)
+        found.append(Tally(suite, kind, column, kw.get("description"), *counts))
     return found
 
 
