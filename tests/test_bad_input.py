@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from claimrec import load
+from claimrec import load, settings
 from support import MINI, snapshot
 
 CASES = Path(__file__).resolve().parent / "cases"
@@ -55,7 +55,7 @@ GOOD_FILES = sorted(p.name for p in GOOD.iterdir() if p.is_file())
 
 
 def claimrec(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "GX_ANALYTICS_ENABLED": "False"}
+    env = {**os.environ, **settings.DEFAULTS}
     return subprocess.run([sys.executable, "-m", "claimrec", *args], cwd=cwd, capture_output=True, text=True, env=env)
 
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
-import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from claimrec import settings
 from claimrec.errors import ClaimrecError
 from claimrec.suites import Tally
 
@@ -58,7 +58,7 @@ CHECKPOINT = "claimrec"
 
 def gx():
     """The great_expectations module, imported on first use (slow; see `import_in_background`)."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    settings.apply_defaults()
     import great_expectations
 
     return great_expectations
@@ -96,46 +96,71 @@ def count_expectation(t: Tally):
     )
 
 
+class Session:
+    """One Great Expectations run, named `run_name` at `run_time` (a naive time is in UTC): an ephemeral
+    context in which each stage's tallies are validated by a checkpoint of their own, and whose Data Docs
+    site shows every result validated in it. A run validates its claims in one stage and its outputs in a
+    later one; keeping the session lets the later stage add its results beside the earlier ones instead of
+    validating the claims again for the Data Docs."""
+
+    def __init__(self, run_name: str, run_time: dt.datetime):
+        if run_time.tzinfo is None:  # Great Expectations would take it to be local time
+            run_time = run_time.replace(tzinfo=dt.UTC)
+        self.run_name, self.run_time = run_name, run_time
+        self.gx = gx()
+        self.context = self.gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = {"globally": False}  # `progress_bars` of great_expectations.yml
+        self.batch = (
+            self.context.data_sources.add_pandas(SITE)
+            .add_dataframe_asset("tallies")
+            .add_batch_definition_whole_dataframe("tallies")
+        )
+        self.checkpoints = 0
+
+    def validate(self, tallies: list[Tally]) -> list[bool]:
+        """Whether Great Expectations finds each tally met (no offending row), in the order of `tallies`, from
+        one checkpoint run; suite names must be new to the session."""
+        import pandas as pd
+
+        names = [t.name for t in tallies]
+        if len(set(names)) != len(names):
+            raise ValueError("two checks of one run have the same name")
+        definitions = []
+        for suite in dict.fromkeys(t.suite for t in tallies):
+            expectations = [count_expectation(t) for t in tallies if t.suite == suite]
+            added = self.context.suites.add(self.gx.ExpectationSuite(name=suite, expectations=expectations))
+            definition = self.gx.ValidationDefinition(name=suite, data=self.batch, suite=added)
+            definitions.append(self.context.validation_definitions.add(definition))
+        self.checkpoints += 1
+        name = CHECKPOINT if self.checkpoints == 1 else f"{CHECKPOINT}-{self.checkpoints}"
+        checkpoint = self.context.checkpoints.add(
+            self.gx.Checkpoint(name=name, validation_definitions=definitions, result_format="SUMMARY")
+        )
+        frame = pd.DataFrame({t.name: pd.Series([t.offending], dtype="int64") for t in tallies})
+        run_id = self.gx.RunIdentifier(run_name=self.run_name, run_time=self.run_time)
+        result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id)
+        verdicts = {
+            one.expectation_config.kwargs["column"]: one.success
+            for suite_result in result.run_results.values()
+            for one in suite_result.results
+        }
+        return [verdicts[n] for n in names]
+
+    def build_docs(self, docs: Path) -> None:
+        """Build the Data Docs of every result validated in the session into `docs` (a folder that must not
+        exist yet)."""
+        from claimrec import datadocs
+
+        datadocs.build(self.context, SITE, docs, self.run_time)
+
+
 def validate_tallies(
     tallies: list[Tally], run_name: str, run_time: dt.datetime, docs: Path | None = None
 ) -> list[bool]:
-    """Whether Great Expectations finds each tally met (no offending row), in the order of `tallies`, from one
-    checkpoint run named `run_name` at `run_time` (a naive time is in UTC); with `docs`, the Data Docs of the
-    run are built there (a folder that must not exist yet)."""
-    if run_time.tzinfo is None:  # Great Expectations would take it to be local time
-        run_time = run_time.replace(tzinfo=dt.UTC)
-    great_expectations = gx()
-    import pandas as pd
-
-    names = [t.name for t in tallies]
-    if len(set(names)) != len(names):
-        raise ValueError("two checks of one run have the same name")
-    context = great_expectations.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}  # `progress_bars` of great_expectations.yml
-    batch = (
-        context.data_sources.add_pandas(SITE)
-        .add_dataframe_asset("tallies")
-        .add_batch_definition_whole_dataframe("tallies")
-    )
-    definitions = []
-    for suite in dict.fromkeys(t.suite for t in tallies):
-        expectations = [count_expectation(t) for t in tallies if t.suite == suite]
-        added = context.suites.add(great_expectations.ExpectationSuite(name=suite, expectations=expectations))
-        definition = great_expectations.ValidationDefinition(name=suite, data=batch, suite=added)
-        definitions.append(context.validation_definitions.add(definition))
-    checkpoint = context.checkpoints.add(
-        great_expectations.Checkpoint(name=CHECKPOINT, validation_definitions=definitions, result_format="SUMMARY")
-    )
-    frame = pd.DataFrame({t.name: pd.Series([t.offending], dtype="int64") for t in tallies})
-    run_id = great_expectations.RunIdentifier(run_name=run_name, run_time=run_time)
-    result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id)
-    verdicts = {
-        one.expectation_config.kwargs["column"]: one.success
-        for suite_result in result.run_results.values()
-        for one in suite_result.results
-    }
+    """Whether Great Expectations finds each tally met, from one checkpoint run named `run_name` at
+    `run_time`, in a session of its own; with `docs`, the Data Docs of the run are built there."""
+    session = Session(run_name, run_time)
+    verdicts = session.validate(tallies)
     if docs is not None:
-        from claimrec import datadocs
-
-        datadocs.build(context, SITE, docs, run_time)
-    return [verdicts[n] for n in names]
+        session.build_docs(docs)
+    return verdicts

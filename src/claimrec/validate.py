@@ -58,8 +58,10 @@ def run_name(claimset: ClaimSet) -> str:
     return f"claims-{claimset.digest[:16]}"
 
 
-_claim_tallies: dict[str, list[Tally]] = {}
-_claim_tallies_lock = threading.Lock()
+_claim_sessions: dict[str, tuple[gx_runner.Session, list[Tally]]] = {}
+"""The Great Expectations session of the latest claim set validated in this process, with its tallies, by the
+claim set's digest: the verify stage adds the output suites' results to it for the Data Docs."""
+_claim_sessions_lock = threading.Lock()
 
 
 def validate(
@@ -69,12 +71,13 @@ def validate(
     `run_time` (by default now); raise `ValidationFailed` naming the broken claims. Only validation: the
     benchmarks time this call."""
     tallies = suites.claim_tallies(claimset, claimset.claims_frame() if frame is None else frame)
-    outcomes = judge(tallies, run_name(claimset), run_time=run_time)
+    session = gx_runner.Session(run_name(claimset), _when(run_time))
+    outcomes = _outcomes(tallies, session.validate(tallies))
     _raise_failures(outcomes)
     if frame is None:
-        with _claim_tallies_lock:  # kept for the Data Docs of this claim set's run (see `verify_outputs`)
-            _claim_tallies.clear()
-            _claim_tallies[claimset.digest] = tallies
+        with _claim_sessions_lock:  # kept for the Data Docs of this claim set's run (see `verify_outputs`)
+            _claim_sessions.clear()
+            _claim_sessions[claimset.digest] = (session, tallies)
     return outcomes
 
 
@@ -91,16 +94,22 @@ def verify_outputs(
     building: Path, run_id: str, claimset: ClaimSet, docs: Path | None = None, run_time: dt.datetime | None = None
 ) -> list[Outcome]:
     """The output suites over the database being built: a failure raises (nothing is published);
-    otherwise their outcomes go into its `validations` table. With `docs`, the same Great Expectations run
-    also covers the claim suites of this run and renders the Data Docs of both into `docs`. The run is dated
-    `run_time`, the run's start (by default now; a naive time is in UTC): the same claims at the same
-    `run_time` give byte-identical Data Docs."""
+    otherwise their outcomes go into its `validations` table. With `docs`, the output suites are validated in
+    the Great Expectations session of this claim set's validate stage (or, when it ran in another process, in
+    a new one that validates the claim suites again) and the Data Docs of both are rendered into `docs`. The
+    run is dated `run_time`, the run's start (by default now; a naive time is in UTC): the same claims at the
+    same `run_time` give byte-identical Data Docs."""
     con = store.connect(building)
     try:
         tallies = suites.output_tallies(con)
-        claims = _kept_claim_tallies(claimset) if docs is not None else []
-        outcomes = judge(claims + tallies, run_name(claimset), docs, run_time)[len(claims) :]
+        session = _claim_session(claimset, run_time) if docs is not None else None
+        if session is None:
+            outcomes = judge(tallies, run_name(claimset), run_time=run_time)
+        else:
+            outcomes = _outcomes(tallies, session.validate(tallies))
         _raise_failures(outcomes)
+        if session is not None:
+            session.build_docs(docs)
         con.register("incoming", outcomes_frame(run_id, outcomes))
         try:
             con.execute("INSERT INTO validations BY NAME SELECT * FROM incoming")
@@ -111,12 +120,27 @@ def verify_outputs(
     return outcomes
 
 
-def _kept_claim_tallies(claimset: ClaimSet) -> list[Tally]:
-    """The claim suites' tallies of this claim set, kept by `validate`, or counted again when it validated
-    them in another process."""
-    with _claim_tallies_lock:
-        kept = _claim_tallies.get(claimset.digest)
-    return kept if kept is not None else suites.claim_tallies(claimset, claimset.claims_frame())
+def _claim_session(claimset: ClaimSet, run_time: dt.datetime | None) -> gx_runner.Session:
+    """The session in which `validate` validated this claim set (taken: a session serves one verify), or a new
+    one that validates its claim suites again when it was validated in another process."""
+    with _claim_sessions_lock:
+        kept = _claim_sessions.pop(claimset.digest, None)
+    if kept is not None:
+        return kept[0]
+    session = gx_runner.Session(run_name(claimset), _when(run_time))
+    session.validate(suites.claim_tallies(claimset, claimset.claims_frame()))
+    return session
+
+
+def _when(run_time: dt.datetime | None) -> dt.datetime:
+    return dt.datetime.now(dt.UTC) if run_time is None else run_time
+
+
+def _outcomes(tallies: list[Tally], verdicts: list[bool]) -> list[Outcome]:
+    return [
+        Outcome(t.type, t.column, met, t.element_count, t.unexpected_count, t.observed_value, t.unexpected_ids)
+        for t, met in zip(tallies, verdicts, strict=True)
+    ]
 
 
 def judge(
@@ -124,12 +148,7 @@ def judge(
 ) -> list[Outcome]:
     """The outcome of each tally, as Great Expectations judges it in one run named `name` at `run_time` (by
     default now; a naive time is in UTC), with its Data Docs in `docs`."""
-    when = dt.datetime.now(dt.UTC) if run_time is None else run_time
-    verdicts = gx_runner.validate_tallies(tallies, name, when, docs)
-    return [
-        Outcome(t.type, t.column, met, t.element_count, t.unexpected_count, t.observed_value, t.unexpected_ids)
-        for t, met in zip(tallies, verdicts, strict=True)
-    ]
+    return _outcomes(tallies, gx_runner.validate_tallies(tallies, name, _when(run_time), docs))
 
 
 def _raise_failures(outcomes: list[Outcome]) -> None:
